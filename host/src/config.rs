@@ -1,0 +1,213 @@
+//! Host configuration: embedded defaults, then the TOML file named by `--config` or
+//! `MOORING_CONFIG`, then environment variables (each wins over the one before).
+//!
+//! | variable | TOML key | default |
+//! |---|---|---|
+//! | `MOORING_LISTEN` | `listen` | `127.0.0.1:8080` |
+//! | `MOORING_DATA_DIR` | `data_dir` | `./data` |
+//! | `MOORING_ADMIN_TOKEN` | `admin_token` | generated into `<data_dir>/admin-token` |
+//! | `MOORING_ENCRYPTION_KEY` | `encryption_key` | — |
+//! | `MOORING_KEY_FILE` | `key_file` | `<data_dir>/mooring.key`, created 0600 |
+//! | `MOORING_PLUGIN_DIR` | `plugin_dir` | `./target/plugins` |
+//! | `MOORING_PUBLIC_URL` | `public_url` | `http://<listen>` |
+//! | `MOORING_HOST_OVERRIDES` | `host_overrides` (table) | none |
+//!
+//! Runtime limits live under `[limits]` (see [`RuntimeLimits`]).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::runtime::RuntimeLimits;
+use crate::runtime::overrides::{HostOverrides, OverrideError};
+
+/// Why the configuration could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML for this schema.
+    #[error("invalid config file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A setting has an unusable value.
+    #[error("invalid setting {name}: {message}")]
+    Invalid {
+        /// The variable or key.
+        name: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A host override is malformed.
+    #[error(transparent)]
+    Override(#[from] OverrideError),
+}
+
+/// The TOML file's shape; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    admin_token: Option<String>,
+    encryption_key: Option<String>,
+    key_file: Option<PathBuf>,
+    plugin_dir: Option<PathBuf>,
+    public_url: Option<String>,
+    host_overrides: BTreeMap<String, String>,
+    limits: Option<RuntimeLimits>,
+}
+
+/// The resolved configuration of one host process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to serve on.
+    pub listen: std::net::SocketAddr,
+    /// Where the redb file, the key file and the generated admin token live.
+    pub data_dir: PathBuf,
+    /// Bearer token for `/api`; generated when unset.
+    pub admin_token: Option<String>,
+    /// Key for secrets at rest, as text (hex or base64 of 32 bytes).
+    pub encryption_key: Option<String>,
+    /// File holding the key for secrets at rest.
+    pub key_file: Option<PathBuf>,
+    /// Components to load at start.
+    pub plugin_dir: PathBuf,
+    /// Base of the redirect URI (`<public url>/oauth/callback`).
+    pub public_url: String,
+    /// Remapped plugin hosts.
+    pub host_overrides: HostOverrides,
+    /// Limits for plugin calls.
+    pub limits: RuntimeLimits,
+}
+
+impl Config {
+    /// Resolve from an optional file and the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::resolve(file, |name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Resolve from an optional file and the given variable lookup (testable).
+    pub fn resolve(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let file_path = file.map(Path::to_path_buf).or_else(|| env("MOORING_CONFIG").map(PathBuf::from));
+        let parsed = match &file_path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                toml::from_str::<FileConfig>(&text).map_err(|e| ConfigError::Parse {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?
+            }
+            None => FileConfig::default(),
+        };
+        let listen_text = env("MOORING_LISTEN")
+            .or(parsed.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = listen_text.parse().map_err(|e| ConfigError::Invalid {
+            name: "MOORING_LISTEN",
+            message: format!("{listen_text:?} is not an address like 127.0.0.1:8080 ({e})"),
+        })?;
+        let public_url = env("MOORING_PUBLIC_URL")
+            .or(parsed.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        url::Url::parse(&public_url).map_err(|e| ConfigError::Invalid {
+            name: "MOORING_PUBLIC_URL",
+            message: format!("{public_url:?} is not a URL ({e})"),
+        })?;
+        let mut host_overrides = HostOverrides::default();
+        for (host, base) in &parsed.host_overrides {
+            host_overrides.insert(host, base)?;
+        }
+        if let Some(text) = env("MOORING_HOST_OVERRIDES") {
+            host_overrides.extend(HostOverrides::parse(&text)?);
+        }
+        Ok(Self {
+            listen,
+            data_dir: env("MOORING_DATA_DIR")
+                .map(PathBuf::from)
+                .or(parsed.data_dir)
+                .unwrap_or_else(|| PathBuf::from("./data")),
+            admin_token: env("MOORING_ADMIN_TOKEN").or(parsed.admin_token),
+            encryption_key: env("MOORING_ENCRYPTION_KEY").or(parsed.encryption_key),
+            key_file: env("MOORING_KEY_FILE").map(PathBuf::from).or(parsed.key_file),
+            plugin_dir: env("MOORING_PLUGIN_DIR")
+                .map(PathBuf::from)
+                .or(parsed.plugin_dir)
+                .unwrap_or_else(|| PathBuf::from("./target/plugins")),
+            public_url,
+            host_overrides,
+            limits: parsed.limits.unwrap_or_default(),
+        })
+    }
+
+    /// The OAuth redirect URI.
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/oauth/callback", self.public_url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn embedded_defaults() {
+        let c = Config::resolve(None, env(&[])).expect("defaults");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(c.redirect_uri(), "http://127.0.0.1:8080/oauth/callback");
+        assert!(c.admin_token.is_none() && c.host_overrides.is_empty());
+    }
+
+    #[test]
+    fn env_wins_over_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("m.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/m\"\n[host_overrides]\n\"api.example.com\" = \"http://127.0.0.1:1/x\"\n[limits]\nmemory_bytes = 1048576\n",
+        )
+        .expect("write");
+        let c = Config::resolve(Some(&path), env(&[("MOORING_LISTEN", "0.0.0.0:7000")])).expect("ok");
+        assert_eq!(c.listen.to_string(), "0.0.0.0:7000");
+        assert_eq!(c.data_dir, PathBuf::from("/srv/m"));
+        assert_eq!(c.limits.memory_bytes, 1 << 20);
+        assert_eq!(
+            c.host_overrides.apply_str("https://api.example.com/a"),
+            "http://127.0.0.1:1/x/a"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_clear_errors() {
+        let err = Config::resolve(None, env(&[("MOORING_LISTEN", "nope")])).expect_err("bad");
+        assert!(err.to_string().contains("MOORING_LISTEN"), "{err}");
+        let err = Config::resolve(None, env(&[("MOORING_HOST_OVERRIDES", "x")])).expect_err("bad");
+        assert!(err.to_string().contains("host=base-url"), "{err}");
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("m.toml");
+        std::fs::write(&path, "unknown_key = 1\n").expect("write");
+        assert!(matches!(Config::resolve(Some(&path), env(&[])), Err(ConfigError::Parse { .. })));
+    }
+}

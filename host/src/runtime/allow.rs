@@ -1,0 +1,80 @@
+//! The allow-list of hosts a plugin may call, from its manifest. Checked on the URL's
+//! host name before any DNS lookup happens.
+
+/// Hosts a plugin declared: exact names, or `*.example.com` for any subdomain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedHosts {
+    exact: Vec<String>,
+    suffixes: Vec<String>,
+}
+
+/// Why a manifest's host pattern is not acceptable.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[error("allowed host {0:?} is not a host name or *.domain pattern")]
+pub struct BadHostPattern(pub String);
+
+impl AllowedHosts {
+    /// Build from manifest patterns, rejecting anything that is not a plain host name
+    /// or a `*.` wildcard over at least two labels.
+    pub fn new(patterns: &[String]) -> Result<Self, BadHostPattern> {
+        let mut hosts = Self::default();
+        for pattern in patterns {
+            let p = pattern.trim().to_ascii_lowercase();
+            let (name, wildcard) = match p.strip_prefix("*.") {
+                Some(rest) => (rest.to_owned(), true),
+                None => (p.clone(), false),
+            };
+            let valid = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+                && !name.starts_with('.')
+                && !name.ends_with('.')
+                && !name.contains("..")
+                && (!wildcard || name.contains('.'));
+            if !valid {
+                return Err(BadHostPattern(pattern.clone()));
+            }
+            if wildcard {
+                hosts.suffixes.push(format!(".{name}"));
+            } else {
+                hosts.exact.push(name);
+            }
+        }
+        Ok(hosts)
+    }
+
+    /// Whether `host` (a URL's host name) is allowed.
+    pub fn allows(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.exact.iter().any(|h| *h == host) || self.suffixes.iter().any(|s| host.ends_with(s.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts(p: &[&str]) -> AllowedHosts {
+        AllowedHosts::new(&p.iter().map(|s| s.to_string()).collect::<Vec<_>>()).expect("valid")
+    }
+
+    #[test]
+    fn exact_and_wildcard_matching() {
+        let h = hosts(&["api.example.com", "*.intuit.com"]);
+        assert!(h.allows("api.example.com"));
+        assert!(h.allows("API.EXAMPLE.COM"));
+        assert!(h.allows("oauth.platform.intuit.com"));
+        assert!(!h.allows("intuit.com"));
+        assert!(!h.allows("evilintuit.com"));
+        assert!(!h.allows("api.example.com.evil.org"));
+        assert!(!h.allows("example.com"));
+    }
+
+    #[test]
+    fn rejects_bad_patterns() {
+        for bad in ["", "*", "*.com", "a b.com", "http://x.com", "x.com/", "*.*.com", "a..b"] {
+            assert!(AllowedHosts::new(&[bad.to_string()]).is_err(), "{bad} should be rejected");
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! Running one export of one plugin version: a fresh Store and instance per call, with
+//! a memory limit, a CPU budget (epoch deadline), hostcall fuel and a wall-clock
+//! timeout. Failures come back as a [`CallError`] that names the cause.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use wasmtime::{Store, Trap, UpdateDeadline};
+
+use super::bindings::types::{Batch, ConnectorError, Fields, Tenant, TokenInfo};
+use super::bindings::{Connector, ConnectorPre};
+use super::context::CallContext;
+use super::host_state::HostState;
+use super::plugin::{Plugin, PluginInfo};
+use super::Runtime;
+
+/// Why a plugin call did not produce a result.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum CallError {
+    /// The plugin returned a classified error.
+    #[error("plugin error: {0:?}")]
+    Connector(ConnectorError),
+    /// The host refused a request the plugin made, and the call then failed.
+    #[error("plugin request denied by the host: {reason}")]
+    Denied {
+        /// The host's reason (undeclared host, body cap, reserved header...).
+        reason: String,
+        /// What the plugin returned after the denial.
+        plugin_error: ConnectorError,
+    },
+    /// The guest ran longer than its CPU budget.
+    #[error("plugin exceeded its CPU budget of {budget_millis} ms")]
+    CpuLimit {
+        /// The budget.
+        budget_millis: u64,
+    },
+    /// The guest tried to grow memory past the limit.
+    #[error("plugin exceeded its memory limit of {limit_bytes} bytes")]
+    MemoryLimit {
+        /// The limit.
+        limit_bytes: usize,
+    },
+    /// The whole call (host calls included) took longer than allowed.
+    #[error("plugin call exceeded the wall-clock limit of {limit_millis} ms")]
+    WallTimeout {
+        /// The limit.
+        limit_millis: u64,
+    },
+    /// The guest panicked.
+    #[error("plugin panicked: {message}")]
+    Panic {
+        /// The panic message from the guest's stderr.
+        message: String,
+    },
+    /// The guest tried to pass more data to the host than it accepts, in one host
+    /// call or in an export's result (stopped while copying, before the host holds it).
+    #[error("plugin tried to pass more than {limit_bytes} bytes to the host at once")]
+    OutputTooLarge {
+        /// The limit.
+        limit_bytes: usize,
+    },
+    /// The guest trapped for another reason.
+    #[error("plugin trapped: {message}")]
+    Trap {
+        /// The trap and its wasm backtrace.
+        message: String,
+    },
+}
+
+/// The text of wasmtime's (private) hostcall-fuel error.
+const HOSTCALL_FUEL_EXHAUSTED: &str = "fuel allocated for hostcalls has been exhausted";
+
+/// A boxed export invocation, borrowing the bindings and the store.
+pub(crate) type Invoke<'a, R> =
+    Pin<Box<dyn Future<Output = wasmtime::Result<Result<R, ConnectorError>>> + Send + 'a>>;
+
+/// Extract the panic message from a Rust guest's stderr.
+fn panic_message(stderr: &str) -> Option<String> {
+    let start = stderr.find("panicked at")?;
+    let after = &stderr[start..];
+    let body: Vec<&str> = after
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.starts_with("note:"))
+        .collect();
+    let message = body.join("\n").trim().to_owned();
+    Some(if message.is_empty() { after.lines().next().unwrap_or_default().to_owned() } else { message })
+}
+
+fn classify(error: wasmtime::Error, state: &HostState) -> CallError {
+    if state.cpu_exhausted {
+        return CallError::CpuLimit {
+            budget_millis: state.limits.cpu_millis,
+        };
+    }
+    if state.memory.hit {
+        return CallError::MemoryLimit {
+            limit_bytes: state.limits.memory_bytes,
+        };
+    }
+    if let Some(message) = panic_message(&state.stderr_text()) {
+        return CallError::Panic { message };
+    }
+    // wasmtime 48 reports exhausted hostcall fuel with a private error type.
+    if format!("{error:#}").contains(HOSTCALL_FUEL_EXHAUSTED) {
+        return CallError::OutputTooLarge {
+            limit_bytes: state.limits.hostcall_bytes,
+        };
+    }
+    let trap = error.downcast_ref::<Trap>().map(|t| t.to_string());
+    CallError::Trap {
+        message: trap.unwrap_or_else(|| format!("{error:#}")),
+    }
+}
+
+impl Runtime {
+    /// A fresh store for one call, with every limit set.
+    fn new_store(&self, plugin: Arc<PluginInfo>, ctx: CallContext) -> Store<HostState> {
+        let state = HostState::new(ctx, plugin, self.caps.clone(), self.limits.clone());
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.memory);
+        store.set_hostcall_fuel(self.limits.hostcall_bytes);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut cx| {
+            let state = cx.data_mut();
+            if state.guest_time() >= state.limits.cpu() {
+                state.cpu_exhausted = true;
+                return Ok(UpdateDeadline::Interrupt);
+            }
+            Ok(UpdateDeadline::Continue(1))
+        });
+        store
+    }
+
+    /// Instantiate `pre` in a fresh store and run `invoke` under the call limits.
+    pub(crate) async fn run<R, F>(
+        &self,
+        pre: &ConnectorPre<HostState>,
+        plugin: Arc<PluginInfo>,
+        ctx: CallContext,
+        invoke: F,
+    ) -> Result<R, CallError>
+    where
+        R: Send,
+        F: for<'a> FnOnce(&'a Connector, &'a mut Store<HostState>) -> Invoke<'a, R> + Send,
+    {
+        let mut store = self.new_store(plugin, ctx);
+        let call = async {
+            let outcome = match pre.instantiate_async(&mut store).await {
+                Ok(bindings) => invoke(&bindings, &mut store).await,
+                Err(error) => Err(error),
+            };
+            match outcome {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(plugin_error)) => Err(match store.data().denials.first() {
+                    Some(reason) => CallError::Denied {
+                        reason: reason.clone(),
+                        plugin_error,
+                    },
+                    None => CallError::Connector(plugin_error),
+                }),
+                Err(error) => Err(classify(error, store.data())),
+            }
+        };
+        match tokio::time::timeout(self.limits.wall(), call).await {
+            Ok(result) => result,
+            Err(_) => Err(CallError::WallTimeout {
+                limit_millis: self.limits.wall_millis,
+            }),
+        }
+    }
+
+    /// `describe()` of a loaded plugin.
+    pub async fn describe(&self, plugin: &Plugin) -> Result<super::bindings::types::Manifest, CallError> {
+        self.run(&plugin.pre, plugin.info.clone(), CallContext::detached(), |c, s| {
+            Box::pin(async move { Ok(Ok(c.call_describe(s).await?)) })
+        })
+        .await
+    }
+
+    /// `authorize-params(scopes)`.
+    pub async fn authorize_params(
+        &self,
+        plugin: &Plugin,
+        ctx: CallContext,
+        scopes: &[String],
+    ) -> Result<Fields, CallError> {
+        let scopes = scopes.to_vec();
+        self.run(&plugin.pre, plugin.info.clone(), ctx, |c, s| {
+            Box::pin(async move { Ok(Ok(c.call_authorize_params(s, &scopes).await?)) })
+        })
+        .await
+    }
+
+    /// `complete-authorization(callback-params)`.
+    pub async fn complete_authorization(
+        &self,
+        plugin: &Plugin,
+        ctx: CallContext,
+        params: &Fields,
+    ) -> Result<Vec<Tenant>, CallError> {
+        let params = params.clone();
+        self.run(&plugin.pre, plugin.info.clone(), ctx, |c, s| {
+            Box::pin(async move { c.call_complete_authorization(s, &params).await })
+        })
+        .await
+    }
+
+    /// `refresh()`.
+    pub async fn refresh(&self, plugin: &Plugin, ctx: CallContext) -> Result<TokenInfo, CallError> {
+        self.run(&plugin.pre, plugin.info.clone(), ctx, |c, s| Box::pin(c.call_refresh(s)))
+            .await
+    }
+
+    /// `sync(stream, tenant, cursor)`: one page. Pages over the batch cap are refused.
+    pub async fn sync(
+        &self,
+        plugin: &Plugin,
+        ctx: CallContext,
+        stream: &str,
+        tenant: &Tenant,
+        cursor: Option<&str>,
+    ) -> Result<Batch, CallError> {
+        let (stream, tenant, cursor) = (stream.to_owned(), tenant.clone(), cursor.map(str::to_owned));
+        let batch = self
+            .run(&plugin.pre, plugin.info.clone(), ctx, |c, s| {
+                Box::pin(async move { c.call_sync(s, &stream, &tenant, cursor.as_deref()).await })
+            })
+            .await?;
+        let bytes: usize = batch.records.iter().map(|r| r.id.len() + r.data.len()).sum();
+        if bytes > self.limits.batch_bytes {
+            return Err(CallError::OutputTooLarge {
+                limit_bytes: self.limits.batch_bytes,
+            });
+        }
+        Ok(batch)
+    }
+
+    /// `disconnect(tenant)`.
+    pub async fn disconnect(&self, plugin: &Plugin, ctx: CallContext, tenant: &Tenant) -> Result<(), CallError> {
+        let tenant = tenant.clone();
+        self.run(&plugin.pre, plugin.info.clone(), ctx, |c, s| {
+            Box::pin(async move { c.call_disconnect(s, &tenant).await })
+        })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::panic_message;
+
+    #[test]
+    fn extracts_rust_panic_messages() {
+        let stderr = "\nthread '<unnamed>' panicked at src/lib.rs:9:5:\nconnector exploded: test panic\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(panic_message(stderr).as_deref(), Some("connector exploded: test panic"));
+        assert_eq!(panic_message("nothing here"), None);
+    }
+}

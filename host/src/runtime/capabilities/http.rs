@@ -1,0 +1,242 @@
+//! The `http` import: outbound requests on a plugin's behalf.
+//!
+//! Order of checks for every request: method, body size, URL scheme, the host against
+//! the manifest's allow-list (before any DNS lookup), reserved headers, credential
+//! injection, then the deployment's host overrides. Redirects are never followed, and
+//! the response body is read up to a cap.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+
+use super::broker::{BrokerError, SecretText};
+use crate::runtime::RuntimeError;
+use crate::runtime::bindings::mooring::connector::http::Host;
+use crate::runtime::bindings::types::{Credential, HttpError, Request, Response};
+use crate::runtime::host_state::HostState;
+use crate::runtime::limits::RuntimeLimits;
+use crate::runtime::overrides::HostOverrides;
+
+/// Headers only the host may set.
+const RESERVED_HEADERS: &[&str] = &["authorization", "proxy-authorization", "host", "cookie"];
+
+/// The shared HTTP client plus the deployment's overrides and caps.
+#[derive(Debug)]
+pub struct HttpCapability {
+    client: reqwest::Client,
+    overrides: HostOverrides,
+    max_response: usize,
+    max_request: usize,
+}
+
+impl HttpCapability {
+    /// Build the client: rustls, no redirects, connect and read timeouts from `limits`.
+    pub fn new(overrides: HostOverrides, limits: &RuntimeLimits) -> Result<Self, RuntimeError> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_millis(limits.connect_timeout_millis))
+            .read_timeout(Duration::from_millis(limits.read_timeout_millis))
+            .user_agent(concat!("mooring/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| RuntimeError::Engine(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            client,
+            overrides,
+            max_response: limits.response_body_bytes,
+            max_request: limits.request_body_bytes,
+        })
+    }
+
+    /// The deployment's host overrides.
+    pub fn overrides(&self) -> &HostOverrides {
+        &self.overrides
+    }
+
+    /// The underlying client (the host's own token requests reuse it).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Send one prepared request and read the response within the body cap.
+    async fn execute(
+        &self,
+        method: reqwest::Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: &[u8],
+        authorization: Option<&str>,
+    ) -> Result<Response, HttpError> {
+        let target = self.overrides.apply(url);
+        let mut builder = self.client.request(method, target).headers(headers.clone());
+        if let Some(value) = authorization {
+            let mut value = HeaderValue::from_str(value)
+                .map_err(|_| HttpError::Denied("the credential is not a valid header value".into()))?;
+            value.set_sensitive(true);
+            builder = builder.header(reqwest::header::AUTHORIZATION, value);
+        }
+        if !body.is_empty() {
+            builder = builder.body(body.to_vec());
+        }
+        let mut response = builder.send().await.map_err(classify)?;
+        if let Some(length) = response.content_length()
+            && length > self.max_response as u64
+        {
+            return Err(too_large(self.max_response));
+        }
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > self.max_response {
+                return Err(too_large(self.max_response));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn too_large(cap: usize) -> HttpError {
+    HttpError::Denied(format!("response body exceeds the host's cap of {cap} bytes"))
+}
+
+fn classify(error: reqwest::Error) -> HttpError {
+    let timeout = error.is_timeout();
+    let text = error.without_url().to_string();
+    if timeout {
+        HttpError::Timeout(text)
+    } else {
+        HttpError::Transport(text)
+    }
+}
+
+fn broker_error(error: BrokerError) -> HttpError {
+    match error {
+        BrokerError::ReauthRequired(reason) => HttpError::ReauthRequired(reason),
+        BrokerError::Unavailable(reason) => HttpError::Denied(reason),
+        BrokerError::Transient(reason) => HttpError::Transport(reason),
+    }
+}
+
+fn bearer(token: &SecretText) -> SecretText {
+    SecretText::new(format!("Bearer {}", token.as_str()))
+}
+
+fn same_endpoint(a: &Url, b: &str) -> bool {
+    Url::parse(b).is_ok_and(|b| {
+        a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+            && a.path().trim_end_matches('/') == b.path().trim_end_matches('/')
+    })
+}
+
+impl HostState {
+    /// Everything `http.send` does, as a plain result.
+    async fn send_request(&mut self, request: Request) -> Result<Response, HttpError> {
+        let http = self.caps.http.clone();
+        let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
+            .map_err(|_| HttpError::Denied(format!("{:?} is not an HTTP method", request.method)))?;
+        if request.body.len() > http.max_request {
+            return Err(HttpError::Denied(format!(
+                "request body of {} bytes exceeds the host's cap of {} bytes",
+                request.body.len(),
+                http.max_request
+            )));
+        }
+        let url = Url::parse(&request.url)
+            .map_err(|e| HttpError::Denied(format!("{:?} is not a valid URL: {e}", request.url)))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(HttpError::Denied(format!("scheme {:?} is not allowed", url.scheme())));
+        }
+        let host = url.host_str().unwrap_or_default();
+        if !self.plugin.allowed.allows(host) {
+            return Err(HttpError::Denied(format!(
+                "host {host:?} is not in the plugin's allowed hosts"
+            )));
+        }
+        let mut headers = HeaderMap::new();
+        for (name, value) in &request.headers {
+            let lower = name.to_ascii_lowercase();
+            if RESERVED_HEADERS.contains(&lower.as_str()) {
+                return Err(HttpError::Denied(format!(
+                    "header {name:?} is reserved for the host"
+                )));
+            }
+            let name = HeaderName::from_bytes(lower.as_bytes())
+                .map_err(|_| HttpError::Denied(format!("{name:?} is not a valid header name")))?;
+            let value = HeaderValue::from_str(value)
+                .map_err(|_| HttpError::Denied(format!("header {name} has an invalid value")))?;
+            headers.append(name, value);
+        }
+        let plugin = self.plugin.clone();
+        let grants = self.caps.grants.clone();
+        match request.credential {
+            Credential::None => http.execute(method, &url, &headers, &request.body, None).await,
+            Credential::ClientBasic => {
+                if same_endpoint(&url, &plugin.manifest.auth.token_url) {
+                    return Err(HttpError::Denied(
+                        "client credentials are not sent to the token endpoint from a plugin; use the oauth import".into(),
+                    ));
+                }
+                let (id, secret) = grants
+                    .client_credentials(&plugin, &self.ctx)
+                    .await
+                    .map_err(broker_error)?;
+                let basic = SecretText::new(format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(format!("{id}:{}", secret.as_str()))
+                ));
+                http.execute(method, &url, &headers, &request.body, Some(&basic)).await
+            }
+            Credential::AccessToken => {
+                let token = grants.access_token(&plugin, &self.ctx).await.map_err(broker_error)?;
+                let response = http
+                    .execute(method.clone(), &url, &headers, &request.body, Some(&bearer(&token)))
+                    .await?;
+                if response.status != 401 {
+                    return Ok(response);
+                }
+                match grants
+                    .after_unauthorized(&plugin, &self.ctx, &token)
+                    .await
+                    .map_err(broker_error)?
+                {
+                    Some(fresh) => {
+                        http.execute(method, &url, &headers, &request.body, Some(&bearer(&fresh)))
+                            .await
+                    }
+                    None => Ok(response),
+                }
+            }
+        }
+    }
+}
+
+impl Host for HostState {
+    async fn send(&mut self, request: Request) -> wasmtime::Result<Result<Response, HttpError>> {
+        let started = Instant::now();
+        let result = self.send_request(request).await;
+        self.host_time += started.elapsed();
+        if let Err(HttpError::Denied(reason)) = &result {
+            tracing::warn!(plugin = %self.plugin.id, version = %self.plugin.version,
+                connection = self.ctx.connection.as_deref().unwrap_or("-"),
+                "denied a plugin request: {reason}");
+            self.denials.push(reason.clone());
+        }
+        Ok(result)
+    }
+}

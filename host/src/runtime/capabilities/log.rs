@@ -1,0 +1,60 @@
+//! The `log` import: plugin log lines go to tracing, tagged with the plugin, its
+//! version and the connection, and capped per call so a plugin cannot flood the log.
+
+use crate::runtime::bindings::mooring::connector::log::Host;
+use crate::runtime::bindings::types::Level;
+use crate::runtime::host_state::HostState;
+
+/// Longest log message kept, in bytes; longer ones are cut.
+pub const MAX_MESSAGE_BYTES: usize = 4096;
+
+fn truncate(message: &str) -> &str {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
+    }
+    let mut end = MAX_MESSAGE_BYTES;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    &message[..end]
+}
+
+impl Host for HostState {
+    async fn emit(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
+        self.log_lines += 1;
+        let limit = self.limits.log_lines_per_call;
+        if self.log_lines > limit {
+            if self.log_lines == limit + 1 {
+                tracing::warn!(plugin = %self.plugin.id, version = %self.plugin.version,
+                    connection = self.ctx.connection.as_deref().unwrap_or("-"),
+                    "plugin exceeded {limit} log lines in one call; dropping the rest");
+            }
+            return Ok(());
+        }
+        let message = truncate(&message);
+        let plugin = self.plugin.id.as_str();
+        let version = self.plugin.version.as_str();
+        let connection = self.ctx.connection.as_deref().unwrap_or("-");
+        match level {
+            Level::Trace => tracing::trace!(target: "mooring::plugin", plugin, version, connection, "{message}"),
+            Level::Debug => tracing::debug!(target: "mooring::plugin", plugin, version, connection, "{message}"),
+            Level::Info => tracing::info!(target: "mooring::plugin", plugin, version, connection, "{message}"),
+            Level::Warn => tracing::warn!(target: "mooring::plugin", plugin, version, connection, "{message}"),
+            Level::Error => tracing::error!(target: "mooring::plugin", plugin, version, connection, "{message}"),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncates_on_a_char_boundary() {
+        let long = "é".repeat(MAX_MESSAGE_BYTES);
+        let cut = truncate(&long);
+        assert!(cut.len() <= MAX_MESSAGE_BYTES);
+        assert!(cut.chars().all(|c| c == 'é'));
+    }
+}

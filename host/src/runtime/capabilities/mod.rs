@@ -1,0 +1,43 @@
+//! What the host gives a plugin: one module per WIT import, each backed by a small
+//! trait so it can be implemented (and tested) on its own.
+//!
+//! | import | module | backend |
+//! |---|---|---|
+//! | `http` | [`http`] | [`http::HttpCapability`] (reqwest) + [`GrantBroker`] for credentials |
+//! | `oauth` | [`oauth`] | [`GrantBroker`] |
+//! | `state` | [`state`] | [`StateBackend`] |
+//! | `log` | [`log`] | tracing |
+//! | `clock` | [`clock`] | [`crate::clock::Clock`] |
+
+pub mod broker;
+pub mod clock;
+pub mod http;
+pub mod log;
+pub mod oauth;
+pub mod state;
+
+use std::sync::Arc;
+
+pub use broker::{BrokerError, GrantBroker, NoGrants};
+pub use state::{MemoryState, StateBackend, StateError};
+
+use crate::clock::SharedClock;
+
+/// The backends behind every capability, shared by all calls of a runtime.
+#[derive(Clone)]
+pub struct Capabilities {
+    /// Outbound HTTP: allow-lists, overrides, credentials, caps.
+    pub http: Arc<http::HttpCapability>,
+    /// Tokens and client credentials.
+    pub grants: Arc<dyn GrantBroker>,
+    /// Per-connection key-value state.
+    pub state: Arc<dyn StateBackend>,
+    /// Wall-clock time.
+    pub clock: SharedClock,
+}
+
+impl std::fmt::Debug for Capabilities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capabilities").finish_non_exhaustive()
+    }
+}

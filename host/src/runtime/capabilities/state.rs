@@ -1,0 +1,117 @@
+//! The `state` import: a small key-value store scoped to one connection.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::broker::BoxFuture;
+use crate::runtime::bindings::mooring::connector::state::Host;
+use crate::runtime::host_state::HostState;
+
+/// Longest key a plugin may use, in bytes.
+pub const MAX_KEY_BYTES: usize = 256;
+/// Largest value a plugin may store under one key, in bytes.
+pub const MAX_VALUE_BYTES: usize = 256 << 10;
+
+/// Why a state operation failed.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum StateError {
+    /// Key or value over the limits.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The backend failed.
+    #[error("state storage failed: {0}")]
+    Backend(String),
+}
+
+/// Where plugin state lives. Keys are always qualified by the connection, so one
+/// connection can never read another's state.
+pub trait StateBackend: Send + Sync + 'static {
+    /// The value under (`connection`, `key`).
+    fn get<'a>(&'a self, connection: &'a str, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StateError>>;
+    /// Store `value` under (`connection`, `key`).
+    fn set<'a>(&'a self, connection: &'a str, key: &'a str, value: Vec<u8>) -> BoxFuture<'a, Result<(), StateError>>;
+    /// Remove (`connection`, `key`).
+    fn delete<'a>(&'a self, connection: &'a str, key: &'a str) -> BoxFuture<'a, Result<(), StateError>>;
+}
+
+/// In-memory state, for tests and tools.
+#[derive(Debug, Default)]
+pub struct MemoryState {
+    entries: Mutex<HashMap<(String, String), Vec<u8>>>,
+}
+
+impl MemoryState {
+    fn with<R>(&self, f: impl FnOnce(&mut HashMap<(String, String), Vec<u8>>) -> R) -> Result<R, StateError> {
+        let mut guard = self
+            .entries
+            .lock()
+            .map_err(|_| StateError::Backend("state lock poisoned".into()))?;
+        Ok(f(&mut guard))
+    }
+}
+
+impl StateBackend for MemoryState {
+    fn get<'a>(&'a self, connection: &'a str, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StateError>> {
+        Box::pin(async move { self.with(|m| m.get(&(connection.to_owned(), key.to_owned())).cloned()) })
+    }
+
+    fn set<'a>(&'a self, connection: &'a str, key: &'a str, value: Vec<u8>) -> BoxFuture<'a, Result<(), StateError>> {
+        Box::pin(async move {
+            self.with(|m| {
+                m.insert((connection.to_owned(), key.to_owned()), value);
+            })
+        })
+    }
+
+    fn delete<'a>(&'a self, connection: &'a str, key: &'a str) -> BoxFuture<'a, Result<(), StateError>> {
+        Box::pin(async move {
+            self.with(|m| {
+                m.remove(&(connection.to_owned(), key.to_owned()));
+            })
+        })
+    }
+}
+
+impl Host for HostState {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
+        let Some(connection) = self.ctx.connection.clone() else {
+            return Ok(None);
+        };
+        let backend = self.caps.state.clone();
+        let started = std::time::Instant::now();
+        let result = backend.get(&connection, &key).await;
+        self.host_time += started.elapsed();
+        result.map_err(|e| wasmtime::Error::msg(e.to_string()))
+    }
+
+    async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), String>> {
+        if key.len() > MAX_KEY_BYTES {
+            return Ok(Err(format!("state key is {} bytes; the limit is {MAX_KEY_BYTES}", key.len())));
+        }
+        if value.len() > MAX_VALUE_BYTES {
+            return Ok(Err(format!(
+                "state value is {} bytes; the limit is {MAX_VALUE_BYTES}",
+                value.len()
+            )));
+        }
+        let Some(connection) = self.ctx.connection.clone() else {
+            return Ok(Err("this call works for no connection, so it has no state".into()));
+        };
+        let backend = self.caps.state.clone();
+        let started = std::time::Instant::now();
+        let result = backend.set(&connection, &key, value).await;
+        self.host_time += started.elapsed();
+        Ok(result.map_err(|e| e.to_string()))
+    }
+
+    async fn delete(&mut self, key: String) -> wasmtime::Result<()> {
+        let Some(connection) = self.ctx.connection.clone() else {
+            return Ok(());
+        };
+        let backend = self.caps.state.clone();
+        let started = std::time::Instant::now();
+        let result = backend.delete(&connection, &key).await;
+        self.host_time += started.elapsed();
+        result.map_err(|e| wasmtime::Error::msg(e.to_string()))
+    }
+}

@@ -1,0 +1,98 @@
+//! Checks on what a plugin's `describe()` returns, before the host trusts it.
+
+use std::collections::HashSet;
+
+use url::Url;
+
+use super::allow::AllowedHosts;
+use super::bindings::types::Manifest;
+
+/// Why a manifest is not acceptable; each names the offending field.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ManifestError {
+    /// `id` is not lower-kebab-case.
+    #[error("manifest id {0:?} must be 1-64 characters of a-z, 0-9 and '-'")]
+    BadId(String),
+    /// `version` is not semver.
+    #[error("manifest version {version:?} is not a semantic version: {reason}")]
+    BadVersion {
+        /// The version text.
+        version: String,
+        /// The parser's complaint.
+        reason: String,
+    },
+    /// An endpoint is not an absolute http(s) URL.
+    #[error("manifest {field} {url:?} is not an absolute http(s) URL")]
+    BadUrl {
+        /// Which endpoint.
+        field: &'static str,
+        /// Its text.
+        url: String,
+    },
+    /// An allowed-hosts entry is malformed.
+    #[error(transparent)]
+    BadHost(#[from] super::allow::BadHostPattern),
+    /// The token or revoke endpoint is on a host the plugin did not declare.
+    #[error("manifest {field} host {host:?} is not in allowed-hosts")]
+    UndeclaredEndpoint {
+        /// Which endpoint.
+        field: &'static str,
+        /// Its host.
+        host: String,
+    },
+    /// Two streams share a name, or a stream has an empty name or key.
+    #[error("manifest stream {0:?} is duplicated or incomplete")]
+    BadStream(String),
+}
+
+fn parse_endpoint(field: &'static str, text: &str) -> Result<Url, ManifestError> {
+    let bad = || ManifestError::BadUrl {
+        field,
+        url: text.to_owned(),
+    };
+    let url = Url::parse(text).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad());
+    }
+    Ok(url)
+}
+
+/// Validate `manifest`, returning its parsed version and allow-list.
+pub fn validate(manifest: &Manifest) -> Result<(semver::Version, AllowedHosts), ManifestError> {
+    let id_ok = !manifest.id.is_empty()
+        && manifest.id.len() <= 64
+        && manifest
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !manifest.id.starts_with('-');
+    if !id_ok {
+        return Err(ManifestError::BadId(manifest.id.clone()));
+    }
+    let version = semver::Version::parse(&manifest.version).map_err(|e| ManifestError::BadVersion {
+        version: manifest.version.clone(),
+        reason: e.to_string(),
+    })?;
+    let allowed = AllowedHosts::new(&manifest.allowed_hosts)?;
+    parse_endpoint("authorize-url", &manifest.auth.authorize_url)?;
+    let mut endpoints = vec![("token-url", parse_endpoint("token-url", &manifest.auth.token_url)?)];
+    if let Some(revoke) = &manifest.auth.revoke_url {
+        endpoints.push(("revoke-url", parse_endpoint("revoke-url", revoke)?));
+    }
+    for (field, url) in endpoints {
+        let host = url.host_str().unwrap_or_default();
+        if !allowed.allows(host) {
+            return Err(ManifestError::UndeclaredEndpoint {
+                field,
+                host: host.to_owned(),
+            });
+        }
+    }
+    let mut names = HashSet::new();
+    for stream in &manifest.streams {
+        if stream.name.is_empty() || stream.primary_key.is_empty() || !names.insert(stream.name.as_str()) {
+            return Err(ManifestError::BadStream(stream.name.clone()));
+        }
+    }
+    Ok((version, allowed))
+}

@@ -1,0 +1,161 @@
+//! The `mooring` binary: `serve` on the embedded defaults, `plugins`, config errors.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::component;
+
+fn mooring() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mooring"))
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+async fn wait_healthy(base: &str) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+            && r.status().is_success()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("mooring did not become healthy at {base}");
+}
+
+fn plugin_dir(dir: &Path) -> std::path::PathBuf {
+    let plugins = dir.join("plugins");
+    std::fs::create_dir_all(&plugins).expect("mkdir");
+    std::fs::write(plugins.join("test_well_behaved.wasm"), component("test-well-behaved")).expect("copy");
+    plugins
+}
+
+#[tokio::test]
+async fn serve_on_defaults_then_list_plugins() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let plugins = plugin_dir(dir.path());
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    // Run in the temp dir so the embedded default `./data` lands there.
+    let child = mooring()
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("MOORING_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MOORING_PLUGIN_DIR", &plugins)
+        .env_remove("MOORING_ADMIN_TOKEN")
+        .env_remove("MOORING_ENCRYPTION_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let _guard = Killed(child);
+    wait_healthy(&base).await;
+
+    let data = dir.path().join("data");
+    assert!(data.join("mooring.redb").exists());
+    let key = data.join("mooring.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).expect("key file").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "key file mode");
+    }
+    let token = std::fs::read_to_string(data.join("admin-token")).expect("token").trim().to_owned();
+
+    let client = reqwest::Client::new();
+    let denied = client.get(format!("{base}/api/plugins")).send().await.expect("req");
+    assert_eq!(denied.status(), 401);
+    let body: serde_json::Value = serde_json::from_slice(&denied.bytes().await.expect("body")).expect("json");
+    assert_eq!(body["error"]["code"], "unauthorized");
+    let wrong = client
+        .get(format!("{base}/api/plugins"))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(wrong.status(), 401);
+    let listed = client
+        .get(format!("{base}/api/plugins"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(listed.status(), 200);
+    let list: serde_json::Value = serde_json::from_slice(&listed.bytes().await.expect("body")).expect("json");
+    assert_eq!(list[0]["id"], "test-well-behaved");
+    assert_eq!(list[0]["version"], "1.0.0");
+    assert_eq!(list[0]["sha256"].as_str().map(str::len), Some(64));
+
+    // `mooring plugins` asks the running host.
+    let out = mooring()
+        .args(["plugins", "--json"])
+        .current_dir(dir.path())
+        .env("MOORING_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MOORING_PLUGIN_DIR", &plugins)
+        .output()
+        .expect("plugins");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(printed, list);
+}
+
+#[tokio::test]
+async fn plugins_offline_and_a_wrong_key_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let plugins = plugin_dir(dir.path());
+    let data = dir.path().join("data");
+    let run = |extra: &[(&str, &str)]| {
+        let mut cmd = mooring();
+        cmd.args(["plugins"])
+            .env("MOORING_DATA_DIR", &data)
+            .env("MOORING_PLUGIN_DIR", &plugins)
+            .env("MOORING_LISTEN", format!("127.0.0.1:{}", free_port()))
+            .env_remove("MOORING_ENCRYPTION_KEY");
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run")
+    };
+    let out = run(&[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("test-well-behaved") && table.contains("1.0.0"), "{table}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("mooring.key"), "first run says where the key is: {stderr}");
+
+    let wrong = "11".repeat(32);
+    let out = run(&[("MOORING_ENCRYPTION_KEY", &wrong)]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("MOORING_ENCRYPTION_KEY") || stderr.contains("key"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_bad_setting_is_a_clear_error() {
+    let out = mooring()
+        .arg("plugins")
+        .env("MOORING_HOST_OVERRIDES", "not-a-pair")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("host=base-url"), "{stderr}");
+}

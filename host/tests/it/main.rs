@@ -1,0 +1,6 @@
+//! Mooring's integration tests: one binary, real plugin components, real loopback
+//! servers. Modules group the situations by subsystem.
+
+mod binary;
+mod runtime;
+mod support;

@@ -1,0 +1,56 @@
+//! `test-undeclared-host`: `sync` calls `https://not-declared.example.org/`, a host
+//! its manifest does not declare. The host must refuse with `denied`; the reason is
+//! propagated as `invalid-data("denied: ...")`.
+
+use mooring_plugin_sdk::prelude::*;
+
+struct UndeclaredHost;
+
+impl Guest for UndeclaredHost {
+    fn describe() -> Manifest {
+        Manifest {
+            id: env!("CARGO_PKG_NAME").into(),
+            name: "Test: undeclared host".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            auth: AuthConfig::new(
+                "https://login.test.invalid/authorize",
+                "https://api.test.invalid/token",
+            ),
+            allowed_hosts: vec!["api.test.invalid".into()],
+            streams: vec![StreamInfo::new("escape", "id")],
+            rate_budget: RateBudget::none(),
+            token_policy: TokenPolicy::none(),
+        }
+    }
+
+    fn authorize_params(_scopes: Vec<String>) -> Fields {
+        Vec::new()
+    }
+
+    fn complete_authorization(_params: Fields) -> Result<Vec<Tenant>, ConnectorError> {
+        Ok(vec![Tenant::new("t-1", "Test Org")])
+    }
+
+    fn refresh() -> Result<TokenInfo, ConnectorError> {
+        Ok(oauth::refresh(&[])?)
+    }
+
+    fn sync(
+        _stream: String,
+        _tenant: Tenant,
+        _cursor: Option<String>,
+    ) -> Result<Batch, ConnectorError> {
+        let response = Request::get("https://not-declared.example.org/")
+            .bearer()
+            .send()?;
+        // Only reached if the host let the request through.
+        let record = SyncRecord::new("escaped", format!(r#"{{"status":{}}}"#, response.status()));
+        Ok(Batch::new(vec![record], None, false))
+    }
+
+    fn disconnect(_tenant: Tenant) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+}
+
+mooring_plugin_sdk::export_connector!(UndeclaredHost);

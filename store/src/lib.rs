@@ -1,0 +1,31 @@
+//! `mooring-store`: Mooring's redb database, the only code that opens its tables.
+//!
+//! - [`Store`] opens (and creates) the database, checks its schema version and that the
+//!   encryption key is the one it was created with, and offers typed operations on
+//!   plugins, integrations, connections, grants, OAuth flows, plugin state, cursors,
+//!   records, sync runs and events. [`Store::write`] composes several of them in one
+//!   transaction through [`WriteTx`].
+//! - [`crypto`] seals secrets at rest (XChaCha20-Poly1305, bound to their row by
+//!   associated data) and finds or creates the key.
+//! - [`model`] holds the record types. Times are `u64` milliseconds since the Unix epoch
+//!   supplied by the caller; the store never reads the clock.
+//!
+//! Every call is synchronous and writes wait for `fsync`: from async code run them in
+//! `tokio::task::spawn_blocking` or on a dedicated thread.
+
+pub mod crypto;
+mod error;
+pub mod model;
+mod ops;
+mod store;
+mod tables;
+
+#[cfg(test)]
+mod tests;
+
+pub use crypto::{Cipher, KeyOrigin, Sealed, Secret, SecretKey, load_or_create_key};
+pub use error::StoreError;
+pub use model::*;
+pub use ops::plugins::sha256_hex;
+pub use ops::records::{RecordChange, record_hash};
+pub use store::{SCHEMA_VERSION, Store, WriteTx};

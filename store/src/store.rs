@@ -1,0 +1,258 @@
+//! Opening the database: schema version, key check, and the transaction helpers every
+//! operation goes through.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use redb::{
+    Database, ReadTransaction, ReadableDatabase as _, ReadableTable as _, WriteTransaction,
+};
+
+use crate::crypto::{Cipher, Sealed, SecretKey, aad};
+use crate::error::StoreError;
+use crate::tables::{self, META, decode, encode};
+
+/// The schema version this build reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Meta key of the schema version (4 bytes, little endian).
+const META_SCHEMA_VERSION: &str = "schema_version";
+/// Meta key of the key-check value (a JSON [`Sealed`]).
+const META_KEY_CHECK: &str = "key_check";
+/// What the key-check value decrypts to.
+const KEY_CHECK_PLAINTEXT: &str = "mooring key check v1";
+
+/// Mooring's database: every table, behind typed operations.
+///
+/// Cheap to clone (an `Arc` inside) and `Send + Sync`. Every method is synchronous and
+/// a write waits for its `fsync`: from async code, call it inside
+/// `tokio::task::spawn_blocking` (or a dedicated thread).
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Database,
+    cipher: Cipher,
+    path: PathBuf,
+}
+
+/// One write transaction, for composing several operations atomically
+/// (see [`Store::write`]).
+pub struct WriteTx<'t> {
+    pub(crate) txn: &'t WriteTransaction,
+    pub(crate) cipher: &'t Cipher,
+}
+
+impl WriteTx<'_> {
+    /// The cipher of the store, to seal secrets inside the transaction.
+    pub fn cipher(&self) -> &Cipher {
+        self.cipher
+    }
+}
+
+impl Store {
+    /// Opens the database at `path`, creating the file and every table if needed.
+    ///
+    /// A new database records [`SCHEMA_VERSION`] and a key-check value sealed with `key`.
+    /// An existing one must have the same schema version
+    /// ([`StoreError::IncompatibleSchema`]) and must have been created with `key`
+    /// ([`StoreError::WrongKey`]). A file that is not a Mooring database gives
+    /// [`StoreError::NotADatabase`]; one already open gives [`StoreError::AlreadyOpen`].
+    pub fn open(path: &Path, key: SecretKey) -> Result<Store, StoreError> {
+        let cipher = Cipher::new(&key);
+        drop(key);
+        let not_a_database = |detail: String| StoreError::NotADatabase {
+            path: path.to_path_buf(),
+            detail,
+        };
+        let db = contain_panic(
+            || {
+                let db = Database::create(path).map_err(|e| open_error(path, e))?;
+                initialise(&db, &cipher, path)?;
+                Ok(db)
+            },
+            not_a_database,
+        )?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                db,
+                cipher,
+                path: path.to_path_buf(),
+            }),
+        })
+    }
+
+    /// The database file's path.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The cipher for sealing and opening secrets with this store's key.
+    pub fn cipher(&self) -> &Cipher {
+        &self.inner.cipher
+    }
+
+    /// Runs `f` in one write transaction, committed only if `f` returns `Ok`.
+    ///
+    /// redb allows one writer at a time: do not call other `Store` methods from inside
+    /// `f` (a nested write would wait for this one forever); use the [`WriteTx`] methods.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&WriteTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        contain_panic(
+            || {
+                let txn = self.inner.db.begin_write()?;
+                let result = f(&WriteTx {
+                    txn: &txn,
+                    cipher: &self.inner.cipher,
+                });
+                match result {
+                    Ok(value) => {
+                        txn.commit()?;
+                        Ok(value)
+                    }
+                    Err(err) => {
+                        if let Err(abort) = txn.abort() {
+                            tracing::warn!(error = %abort, "aborting a failed write transaction failed");
+                        }
+                        Err(err)
+                    }
+                }
+            },
+            StoreError::Panicked,
+        )
+    }
+
+    /// Runs `f` on a consistent read snapshot.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        contain_panic(
+            || {
+                let txn = self.inner.db.begin_read()?;
+                f(&txn)
+            },
+            StoreError::Panicked,
+        )
+    }
+
+    /// Test hook: overwrite the recorded schema version.
+    #[cfg(test)]
+    pub(crate) fn set_schema_version_for_tests(&self, version: u32) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.txn
+                .open_table(META)?
+                .insert(META_SCHEMA_VERSION, version.to_le_bytes().as_slice())?;
+            Ok(())
+        })
+    }
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs `f`, turning a panic into an error. redb panics on some damaged pages (always in
+/// debug builds, on a few in release builds) instead of returning `Corrupted`; a damaged
+/// file must give the caller an error, not take the process down.
+fn contain_panic<T>(
+    f: impl FnOnce() -> Result<T, StoreError>,
+    on_panic: impl FnOnce(String) -> StoreError,
+) -> Result<T, StoreError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("no message");
+            Err(on_panic(message.to_string()))
+        }
+    }
+}
+
+fn open_error(path: &Path, err: redb::DatabaseError) -> StoreError {
+    match err {
+        redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen {
+            path: path.to_path_buf(),
+        },
+        redb::DatabaseError::Storage(redb::StorageError::Corrupted(detail)) => {
+            StoreError::NotADatabase {
+                path: path.to_path_buf(),
+                detail,
+            }
+        }
+        redb::DatabaseError::Storage(redb::StorageError::Io(io))
+            if io.kind() == std::io::ErrorKind::InvalidData =>
+        {
+            StoreError::NotADatabase {
+                path: path.to_path_buf(),
+                detail: io.to_string(),
+            }
+        }
+        redb::DatabaseError::UpgradeRequired(version) => StoreError::NotADatabase {
+            path: path.to_path_buf(),
+            detail: format!("redb file format {version} is not supported by this build"),
+        },
+        source => StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        },
+    }
+}
+
+/// Checks or records the schema version and key check, and creates every table, all in
+/// one write transaction (nothing is written when a check fails).
+fn initialise(db: &Database, cipher: &Cipher, path: &Path) -> Result<(), StoreError> {
+    let txn = db.begin_write()?;
+    let existing = txn.list_tables()?.count();
+    let (version, key_check) = {
+        let meta = txn.open_table(META)?;
+        let version = meta.get(META_SCHEMA_VERSION)?.map(|g| g.value().to_vec());
+        let check = meta.get(META_KEY_CHECK)?.map(|g| g.value().to_vec());
+        (version, check)
+    };
+    match version {
+        None if existing > 0 => {
+            return Err(StoreError::NotADatabase {
+                path: path.to_path_buf(),
+                detail: "a redb file without Mooring's metadata".into(),
+            });
+        }
+        None => {
+            let sealed = cipher.seal(KEY_CHECK_PLAINTEXT, aad::KEY_CHECK)?;
+            let mut meta = txn.open_table(META)?;
+            meta.insert(META_SCHEMA_VERSION, SCHEMA_VERSION.to_le_bytes().as_slice())?;
+            meta.insert(META_KEY_CHECK, encode(&sealed)?.as_slice())?;
+        }
+        Some(bytes) => {
+            let found = <[u8; 4]>::try_from(bytes.as_slice())
+                .map(u32::from_le_bytes)
+                .map_err(|_| StoreError::corrupt("meta", "schema version is not 4 bytes"))?;
+            if found != SCHEMA_VERSION {
+                return Err(StoreError::IncompatibleSchema {
+                    found,
+                    expected: SCHEMA_VERSION,
+                });
+            }
+            let bytes = key_check.ok_or_else(|| StoreError::corrupt("meta", "no key check"))?;
+            let sealed: Sealed = decode("meta", &bytes)?;
+            match cipher.open(&sealed, aad::KEY_CHECK) {
+                Ok(text) if text.expose() == KEY_CHECK_PLAINTEXT => {}
+                _ => return Err(StoreError::WrongKey),
+            }
+        }
+    }
+    tables::create_all(&txn)?;
+    txn.commit()?;
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Table definitions, the JSON value codec, and reading from either kind of transaction.
+//!
+//! Values are JSON bytes (`&[u8]`) decoded with typed errors; keys are strings and tuples.
+
+use redb::{
+    Key, ReadOnlyTable, ReadTransaction, ReadableTable, Table, TableDefinition, Value,
+    WriteTransaction,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::StoreError;
+
+/// A table of JSON values under string keys, named for error messages.
+#[derive(Clone, Copy)]
+pub(crate) struct JsonById {
+    name: &'static str,
+}
+
+impl JsonById {
+    const fn new(name: &'static str) -> Self {
+        JsonById { name }
+    }
+
+    /// The redb definition.
+    pub(crate) const fn def(self) -> TableDefinition<'static, &'static str, &'static [u8]> {
+        TableDefinition::new(self.name)
+    }
+}
+
+/// Schema version, blobs and the key check.
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Named monotonic counters (`event_seq`, `sync_run_id`).
+pub(crate) const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
+/// sha256 → component bytes.
+pub(crate) const PLUGIN_BLOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("plugin_blobs");
+/// sha256 → `PluginRecord`.
+pub(crate) const PLUGINS: JsonById = JsonById::new("plugins");
+/// provider id → active sha256.
+pub(crate) const ACTIVE_PLUGINS: TableDefinition<&str, &str> =
+    TableDefinition::new("active_plugins");
+/// (sha256, engine compatibility hash) → compiled artifact.
+pub(crate) const COMPILED: TableDefinition<(&str, &str), &[u8]> =
+    TableDefinition::new("compiled_plugins");
+/// id → `Integration`.
+pub(crate) const INTEGRATIONS: JsonById = JsonById::new("integrations");
+/// id → `Connection`.
+pub(crate) const CONNECTIONS: JsonById = JsonById::new("connections");
+/// id → `Grant`.
+pub(crate) const GRANTS: JsonById = JsonById::new("grants");
+/// state → `Flow`.
+pub(crate) const FLOWS: JsonById = JsonById::new("oauth_flows");
+/// (connection, key) → plugin state bytes.
+pub(crate) const PLUGIN_STATE: TableDefinition<(&str, &str), &[u8]> =
+    TableDefinition::new("plugin_state");
+/// (connection, stream) → cursor.
+pub(crate) const CURSORS: TableDefinition<(&str, &str), &str> = TableDefinition::new("cursors");
+/// (connection, stream, record id) → `StoredRecord`.
+pub(crate) const RECORDS: TableDefinition<(&str, &str, &str), &[u8]> =
+    TableDefinition::new("records");
+/// (connection, stream, seq) → record id: the change index.
+pub(crate) const RECORD_CHANGES: TableDefinition<(&str, &str, u64), &str> =
+    TableDefinition::new("record_changes");
+/// (connection, stream) → (last seq, live records, tombstones).
+pub(crate) const STREAM_STATS: TableDefinition<(&str, &str), (u64, u64, u64)> =
+    TableDefinition::new("stream_stats");
+/// (connection, run id) → `SyncRun`.
+pub(crate) const SYNC_RUNS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("sync_runs");
+/// seq → `Event`.
+pub(crate) const EVENTS: TableDefinition<u64, &[u8]> = TableDefinition::new("events");
+/// (connection, seq) → (): events of one connection.
+pub(crate) const EVENTS_BY_CONNECTION: TableDefinition<(&str, u64), ()> =
+    TableDefinition::new("events_by_connection");
+/// seq → (): events not yet delivered to webhooks.
+pub(crate) const OUTBOX: TableDefinition<u64, ()> = TableDefinition::new("event_outbox");
+
+/// Opens (and so creates) every table. Called once at start-up, since reading a table
+/// that was never created fails in redb.
+pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(META)?;
+    txn.open_table(COUNTERS)?;
+    txn.open_table(PLUGIN_BLOBS)?;
+    txn.open_table(ACTIVE_PLUGINS)?;
+    txn.open_table(COMPILED)?;
+    for def in [PLUGINS, INTEGRATIONS, CONNECTIONS, GRANTS, FLOWS] {
+        txn.open_table(def.def())?;
+    }
+    txn.open_table(PLUGIN_STATE)?;
+    txn.open_table(CURSORS)?;
+    txn.open_table(RECORDS)?;
+    txn.open_table(RECORD_CHANGES)?;
+    txn.open_table(STREAM_STATS)?;
+    txn.open_table(SYNC_RUNS)?;
+    txn.open_table(EVENTS)?;
+    txn.open_table(EVENTS_BY_CONNECTION)?;
+    txn.open_table(OUTBOX)?;
+    Ok(())
+}
+
+/// Read access shared by read and write transactions, so each getter is written once.
+pub(crate) trait Tables {
+    /// The table type this transaction opens.
+    type Table<'a, K: Key + 'static, V: Value + 'static>: ReadableTable<K, V>
+    where
+        Self: 'a;
+
+    /// Opens a table for reading.
+    fn table<'a, K: Key + 'static, V: Value + 'static>(
+        &'a self,
+        def: TableDefinition<'_, K, V>,
+    ) -> Result<Self::Table<'a, K, V>, StoreError>;
+}
+
+impl Tables for ReadTransaction {
+    type Table<'a, K: Key + 'static, V: Value + 'static> = ReadOnlyTable<K, V>;
+
+    fn table<K: Key + 'static, V: Value + 'static>(
+        &self,
+        def: TableDefinition<'_, K, V>,
+    ) -> Result<ReadOnlyTable<K, V>, StoreError> {
+        Ok(self.open_table(def)?)
+    }
+}
+
+impl Tables for WriteTransaction {
+    type Table<'a, K: Key + 'static, V: Value + 'static> = Table<'a, K, V>;
+
+    fn table<'a, K: Key + 'static, V: Value + 'static>(
+        &'a self,
+        def: TableDefinition<'_, K, V>,
+    ) -> Result<Table<'a, K, V>, StoreError> {
+        Ok(self.open_table(def)?)
+    }
+}
+
+/// Encodes a value as JSON bytes.
+pub(crate) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(StoreError::Encode)
+}
+
+/// Decodes JSON bytes read from `table`.
+pub(crate) fn decode<T: DeserializeOwned>(
+    table: &'static str,
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::corrupt(table, e))
+}
+
+/// Reads and decodes the JSON value under `key` in a string-keyed table.
+pub(crate) fn get_json<T: DeserializeOwned>(
+    r: &impl Tables,
+    def: JsonById,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    let table = r.table(def.def())?;
+    let guard = table.get(key)?;
+    guard.map(|g| decode(def.name, g.value())).transpose()
+}
+
+/// Decodes every value of a string-keyed JSON table, in key order.
+pub(crate) fn list_json<T: DeserializeOwned>(
+    r: &impl Tables,
+    def: JsonById,
+) -> Result<Vec<T>, StoreError> {
+    let table = r.table(def.def())?;
+    let mut out = Vec::new();
+    for entry in table.iter()? {
+        let (_, value) = entry?;
+        out.push(decode(def.name, value.value())?);
+    }
+    Ok(out)
+}
+
+/// Writes `value` as JSON under `key` in a string-keyed table.
+pub(crate) fn put_json<T: Serialize>(
+    txn: &WriteTransaction,
+    def: JsonById,
+    key: &str,
+    value: &T,
+) -> Result<(), StoreError> {
+    let bytes = encode(value)?;
+    txn.open_table(def.def())?.insert(key, bytes.as_slice())?;
+    Ok(())
+}
+
+/// Removes `key` from a string-keyed table; true if it was there.
+pub(crate) fn remove_key(
+    txn: &WriteTransaction,
+    def: JsonById,
+    key: &str,
+) -> Result<bool, StoreError> {
+    Ok(txn.open_table(def.def())?.remove(key)?.is_some())
+}
+
+/// Increments a named counter and returns its new value (the first is 1).
+pub(crate) fn next_counter(txn: &WriteTransaction, name: &str) -> Result<u64, StoreError> {
+    let mut table = txn.open_table(COUNTERS)?;
+    let current = table.get(name)?.map(|g| g.value()).unwrap_or(0);
+    let next = current
+        .checked_add(1)
+        .ok_or_else(|| StoreError::corrupt("counters", format!("counter {name} overflowed")))?;
+    table.insert(name, next)?;
+    Ok(next)
+}
+
+/// The smallest string greater than `s`: `s` followed by a NUL. Tuple keys compare
+/// element by element, so `(s, min..)..(successor(s), min..)` covers exactly the keys
+/// whose first element is `s`.
+pub(crate) fn successor(s: &str) -> String {
+    let mut next = String::with_capacity(s.len() + 1);
+    next.push_str(s);
+    next.push('\0');
+    next
+}

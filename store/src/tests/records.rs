@@ -1,0 +1,234 @@
+//! commit_page upsert semantics, tombstones, change paging, cursors and purging.
+
+use super::test_store;
+use crate::error::StoreError;
+use crate::model::{IncomingRecord, PageStats, StreamStats};
+use crate::record_hash;
+
+fn rec(id: &str, data: &str) -> IncomingRecord {
+    IncomingRecord {
+        id: id.into(),
+        data: data.into(),
+        deleted: false,
+    }
+}
+
+fn del(id: &str, data: &str) -> IncomingRecord {
+    IncomingRecord {
+        id: id.into(),
+        data: data.into(),
+        deleted: true,
+    }
+}
+
+fn stats(added: u64, updated: u64, deleted: u64, unchanged: u64) -> PageStats {
+    PageStats {
+        added,
+        updated,
+        deleted,
+        unchanged,
+    }
+}
+
+#[test]
+fn upsert_by_content_hash() {
+    let t = test_store();
+    let s = &t.store;
+    let page = [rec("a", r#"{"n":1}"#), rec("b", r#"{"n":2}"#)];
+    assert_eq!(
+        s.commit_page("c1", "acc", &page, Some("p1")).unwrap(),
+        stats(2, 0, 0, 0)
+    );
+    let a = s.record("c1", "acc", "a").unwrap().unwrap();
+    assert_eq!(
+        (a.seq, a.deleted, a.data.as_str()),
+        (1, false, r#"{"n":1}"#)
+    );
+    assert_eq!(a.hash, record_hash(r#"{"n":1}"#, false));
+
+    // Same content again: unchanged, sequence numbers kept.
+    assert_eq!(
+        s.commit_page("c1", "acc", &page, Some("p2")).unwrap(),
+        stats(0, 0, 0, 2)
+    );
+    assert_eq!(s.record("c1", "acc", "a").unwrap().unwrap().seq, 1);
+    assert_eq!(s.record("c1", "acc", "b").unwrap().unwrap().seq, 2);
+    assert_eq!(s.cursor("c1", "acc").unwrap().as_deref(), Some("p2"));
+
+    // Changed content: a new sequence number, the old index entry gone.
+    let changed = [rec("a", r#"{"n":10}"#)];
+    assert_eq!(
+        s.commit_page("c1", "acc", &changed, None).unwrap(),
+        stats(0, 1, 0, 0)
+    );
+    let a = s.record("c1", "acc", "a").unwrap().unwrap();
+    assert_eq!((a.seq, a.data.as_str()), (3, r#"{"n":10}"#));
+    assert_eq!(
+        s.cursor("c1", "acc").unwrap().as_deref(),
+        Some("p2"),
+        "None keeps the cursor"
+    );
+    let (all, next) = s.records_after("c1", "acc", 0, 10).unwrap();
+    let order: Vec<_> = all.iter().map(|(seq, id, _)| (*seq, id.as_str())).collect();
+    assert_eq!(order, vec![(2, "b"), (3, "a")]);
+    assert_eq!(next, None);
+    assert_eq!(s.record_count("c1", "acc").unwrap(), 2);
+}
+
+#[test]
+fn tombstones() {
+    let t = test_store();
+    let s = &t.store;
+    s.commit_page(
+        "c1",
+        "inv",
+        &[rec("a", r#"{"v":1}"#), rec("b", r#"{"v":2}"#)],
+        None,
+    )
+    .unwrap();
+
+    // Deleted without a payload: keeps the last data seen.
+    assert_eq!(
+        s.commit_page("c1", "inv", &[del("a", "")], None).unwrap(),
+        stats(0, 0, 1, 0)
+    );
+    let a = s.record("c1", "inv", "a").unwrap().unwrap();
+    assert!(a.deleted);
+    assert_eq!(a.data, r#"{"v":1}"#);
+    assert_eq!(a.seq, 3);
+    // The same deletion again changes nothing.
+    assert_eq!(
+        s.commit_page("c1", "inv", &[del("a", "null")], None)
+            .unwrap(),
+        stats(0, 0, 0, 1)
+    );
+    assert_eq!(s.record("c1", "inv", "a").unwrap().unwrap().seq, 3);
+
+    // Deleted with a payload: the payload is kept.
+    let payload = r#"{"v":2,"status":"DELETED"}"#;
+    s.commit_page("c1", "inv", &[del("b", payload)], None)
+        .unwrap();
+    let b = s.record("c1", "inv", "b").unwrap().unwrap();
+    assert!(b.deleted && b.data == payload);
+
+    // A deletion of a record never seen is stored as a tombstone too.
+    assert_eq!(
+        s.commit_page("c1", "inv", &[del("z", "")], None).unwrap(),
+        stats(0, 0, 1, 0)
+    );
+    assert_eq!(s.record("c1", "inv", "z").unwrap().unwrap().data, "null");
+
+    // Resurrection.
+    assert_eq!(
+        s.commit_page("c1", "inv", &[rec("a", r#"{"v":3}"#)], None)
+            .unwrap(),
+        stats(0, 1, 0, 0)
+    );
+    assert_eq!(
+        s.stream_stats("c1", "inv").unwrap(),
+        StreamStats {
+            live: 1,
+            tombstones: 2,
+            last_seq: 6
+        }
+    );
+    let (changes, _) = s.records_after("c1", "inv", 0, 100).unwrap();
+    let flags: Vec<_> = changes
+        .iter()
+        .map(|(_, id, r)| (id.as_str(), r.deleted))
+        .collect();
+    assert_eq!(flags, vec![("b", true), ("z", true), ("a", false)]);
+}
+
+#[test]
+fn page_and_cursor_commit_together() {
+    let t = test_store();
+    let s = &t.store;
+    s.commit_page("c1", "acc", &[rec("a", "{}")], Some("cur-1"))
+        .unwrap();
+    // A bad record rejects the whole page, cursor included.
+    let err = s
+        .commit_page("c1", "acc", &[rec("b", "{}"), rec("", "{}")], Some("cur-2"))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidInput(_)), "{err}");
+    assert_eq!(s.cursor("c1", "acc").unwrap().as_deref(), Some("cur-1"));
+    assert_eq!(s.record("c1", "acc", "b").unwrap(), None);
+    assert_eq!(s.record_count("c1", "acc").unwrap(), 1);
+
+    // Cursor helpers.
+    s.set_cursor("c1", "journals", "offset=100").unwrap();
+    assert_eq!(
+        s.cursor("c1", "journals").unwrap().as_deref(),
+        Some("offset=100")
+    );
+    assert!(s.clear_cursor("c1", "journals").unwrap());
+    assert_eq!(s.cursor("c1", "journals").unwrap(), None);
+}
+
+#[test]
+fn paging_by_seq_and_isolation() {
+    let t = test_store();
+    let s = &t.store;
+    let page: Vec<_> = (0..25)
+        .map(|i| rec(&format!("r{i:02}"), &format!("{{\"i\":{i}}}")))
+        .collect();
+    s.commit_page("c1", "acc", &page, None).unwrap();
+    s.commit_page("c1", "other", &[rec("x", "{}")], None)
+        .unwrap();
+    s.commit_page("c10", "acc", &[rec("y", "{}")], None)
+        .unwrap();
+
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let (batch, next) = s.records_after("c1", "acc", after, 10).unwrap();
+        seen.extend(batch.iter().map(|(_, id, _)| id.clone()));
+        match next {
+            Some(n) => after = n,
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 25);
+    assert_eq!(seen[0], "r00");
+    assert_eq!(seen[24], "r24");
+    let (batch, next) = s.records_after("c1", "acc", 20, 5).unwrap();
+    assert_eq!((batch.len(), next), (5, None));
+    let (batch, next) = s.records_after("c1", "acc", u64::MAX, 5).unwrap();
+    assert!(batch.is_empty() && next.is_none());
+
+    // Sequence numbers are per connection and stream.
+    assert_eq!(s.record("c1", "other", "x").unwrap().unwrap().seq, 1);
+    assert_eq!(s.record("c10", "acc", "y").unwrap().unwrap().seq, 1);
+    let streams: Vec<_> = s
+        .streams("c1")
+        .unwrap()
+        .into_iter()
+        .map(|(n, st)| (n, st.live))
+        .collect();
+    assert_eq!(
+        streams,
+        vec![("acc".to_string(), 25), ("other".to_string(), 1)]
+    );
+}
+
+#[test]
+fn purge_removes_one_connection_only() {
+    let t = test_store();
+    let s = &t.store;
+    s.commit_page("c1", "acc", &[rec("a", "{}"), rec("b", "{}")], Some("k"))
+        .unwrap();
+    s.commit_page("c1", "inv", &[rec("a", "{}")], Some("k"))
+        .unwrap();
+    s.commit_page("c10", "acc", &[rec("a", "{}")], Some("k"))
+        .unwrap();
+    assert_eq!(s.purge_records("c1").unwrap(), 3);
+    assert_eq!(s.record("c1", "acc", "a").unwrap(), None);
+    assert_eq!(s.cursor("c1", "acc").unwrap(), None);
+    assert!(s.records_after("c1", "acc", 0, 10).unwrap().0.is_empty());
+    assert_eq!(s.record_count("c1", "acc").unwrap(), 0);
+    assert_eq!(s.record_count("c10", "acc").unwrap(), 1);
+    assert_eq!(s.cursor("c10", "acc").unwrap().as_deref(), Some("k"));
+    // Sequence numbers keep rising after a purge.
+    s.commit_page("c1", "acc", &[rec("a", "{}")], None).unwrap();
+    assert_eq!(s.record("c1", "acc", "a").unwrap().unwrap().seq, 3);
+}

@@ -1,0 +1,92 @@
+//! `GET /v3/company/{realmId}/companyinfo/{realmId}` on quickbooks.api.intuit.com,
+//! modelled on Intuit's documented CompanyInfo read response.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::api_auth::{accepts_json, bearer_from_headers};
+use crate::clock::Millis;
+use crate::control::SimControl;
+use crate::model::{Org, Provider};
+use crate::qbo::{errors, xml};
+use crate::timefmt::{qbo_meta_time, qbo_time, ymd};
+
+/// The CompanyInfo body for `org`.
+pub fn company_info(org: &Org, now: Millis) -> Value {
+    let addr = json!({"Id": "1", "Line1": "2500 Garcia Ave", "City": "Mountain View",
+        "CountrySubDivisionCode": "CA", "PostalCode": "94043", "Country": "USA"});
+    json!({
+        "CompanyInfo": {
+            "Id": "1",
+            "SyncToken": "4",
+            "CompanyName": org.name,
+            "LegalName": org.name,
+            "CompanyAddr": addr,
+            "LegalAddr": addr,
+            "CustomerCommunicationAddr": addr,
+            "Country": "US",
+            "SupportedLanguages": "en",
+            "FiscalYearStartMonth": "January",
+            "CompanyStartDate": ymd(org.created_at),
+            "EmployerId": "123456789",
+            "Email": {"Address": "donotreply@intuit.com"},
+            "PrimaryPhone": {"FreeFormNumber": "(650)944-4444"},
+            "WebAddr": {},
+            "NameValue": [
+                {"Name": "NeoEnabled", "Value": "true"},
+                {"Name": "IndustryType", "Value": "Bread and Bakery Product Manufacturing"},
+                {"Name": "IndustryCode", "Value": "31181"},
+                {"Name": "SubscriptionStatus", "Value": "PAID"},
+                {"Name": "OfferingSku", "Value": "QuickBooks Online Plus"},
+                {"Name": "PayrollFeature", "Value": "false"},
+                {"Name": "AccountantFeature", "Value": "false"},
+                {"Name": "QBOIndustryType", "Value": "Manufacturing Businesses"}
+            ],
+            "MetaData": {
+                "CreateTime": qbo_meta_time(org.created_at),
+                "LastUpdatedTime": qbo_meta_time(org.created_at)
+            },
+            "domain": "QBO",
+            "sparse": false
+        },
+        "time": qbo_time(now)
+    })
+}
+
+/// The handler (prod and sandbox hosts).
+pub(crate) async fn read(
+    State(s): State<Arc<SimControl>>,
+    headers: HeaderMap,
+    Path((realm, id)): Path<(String, String)>,
+) -> Response {
+    let now = s.now_ms();
+    let json_wanted = accepts_json(&headers);
+    if let Err(d) = s.authorize_api_call(Provider::Quickbooks, bearer_from_headers(&headers), Some(&realm)) {
+        return d.response(json_wanted).into_response();
+    }
+    if id != realm {
+        return errors::object_not_found(now).into_response();
+    }
+    let Ok(org) = s.lock().org(&realm).cloned() else {
+        return errors::authorization_failed().into_response();
+    };
+    let body = company_info(&org, now);
+    if json_wanted {
+        (
+            [(CONTENT_TYPE, "application/json;charset=UTF-8")],
+            body.to_string(),
+        )
+            .into_response()
+    } else {
+        (
+            [(CONTENT_TYPE, "application/xml;charset=UTF-8")],
+            xml::intuit_response(&body),
+        )
+            .into_response()
+    }
+}
