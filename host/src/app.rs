@@ -6,11 +6,14 @@ use std::sync::Arc;
 
 use mooring_store::{KeyOrigin, PluginRecord, Store, load_or_create_key};
 
+use crate::auth::grants::GrantService;
+use crate::auth::tokens::{ReqwestTransport, TokenEndpoint, TokenTransport};
+use crate::auth::{ConnectionService, integrations};
 use crate::backends::{StoreArtifacts, StoreState};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::runtime::capabilities::Capabilities;
 use crate::runtime::capabilities::http::HttpCapability;
-use crate::runtime::capabilities::{Capabilities, GrantBroker, NoGrants};
 use crate::runtime::registry::PluginSummary;
 use crate::runtime::{PluginError, PluginRegistry, Runtime, RuntimeError};
 
@@ -46,6 +49,14 @@ pub enum AppError {
         /// Why it was refused.
         source: PluginError,
     },
+    /// A configured integration is invalid.
+    #[error("integration for {provider}: {message}")]
+    Integration {
+        /// Its provider.
+        provider: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A blocking task failed.
     #[error("internal task failed: {0}")]
     Task(String),
@@ -66,6 +77,21 @@ pub struct App {
     pub clock: SharedClock,
     /// The bearer token `/api` requires.
     pub admin_token: Arc<String>,
+    /// Grants and token requests.
+    pub grants: Arc<GrantService>,
+    /// The connection lifecycle.
+    pub connections: ConnectionService,
+    /// Syncing.
+    pub sync: Arc<crate::sync::SyncService>,
+}
+
+/// How to open an [`App`] beyond its configuration.
+#[derive(Clone)]
+pub struct AppOptions {
+    /// Wall clock.
+    pub clock: SharedClock,
+    /// Token-endpoint transport; reqwest when `None` (tests inject faults here).
+    pub token_transport: Option<Arc<dyn TokenTransport>>,
 }
 
 fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> AppError + 'a {
@@ -109,12 +135,21 @@ impl App {
     /// run), build the runtime and load the plugins: those already in the store, then
     /// the components in the plugin directory.
     pub async fn open(config: Config, clock: SharedClock) -> Result<Self, AppError> {
-        Self::open_with(config, clock, Arc::new(NoGrants)).await
+        Self::open_with(
+            config,
+            AppOptions {
+                clock,
+                token_transport: None,
+            },
+        )
+        .await
     }
 
-    /// Like [`open`](Self::open) with a specific grant broker.
-    pub async fn open_with(config: Config, clock: SharedClock, grants: Arc<dyn GrantBroker>) -> Result<Self, AppError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(io("cannot create data directory", &config.data_dir))?;
+    /// Like [`open`](Self::open) with explicit options.
+    pub async fn open_with(config: Config, options: AppOptions) -> Result<Self, AppError> {
+        let clock = options.clock;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(io("cannot create data directory", &config.data_dir))?;
         let (key, origin) = load_or_create_key(
             config.encryption_key.as_deref(),
             config.key_file.as_deref(),
@@ -131,24 +166,88 @@ impl App {
             .await
             .map_err(|e| AppError::Task(e.to_string()))??;
         let admin_token = admin_token(&config)?;
-        let caps = Capabilities {
-            http: Arc::new(HttpCapability::new(config.host_overrides.clone(), &config.limits)?),
-            grants,
-            state: Arc::new(StoreState(store.clone())),
-            clock: clock.clone(),
-        };
+        let http = Arc::new(HttpCapability::new(
+            config.host_overrides.clone(),
+            &config.limits,
+        )?);
+        let transport = options
+            .token_transport
+            .unwrap_or_else(|| Arc::new(ReqwestTransport(http.client().clone())));
+        let grants = Arc::new(GrantService::new(
+            store.clone(),
+            clock.clone(),
+            TokenEndpoint::new(transport),
+            config.host_overrides.clone(),
+        ));
+        let caps = Capabilities::new(
+            http,
+            grants.clone(),
+            Arc::new(StoreState(store.clone())),
+            clock.clone(),
+        );
         let runtime = Arc::new(Runtime::new(config.limits.clone(), caps)?);
+        let registry = Arc::new(PluginRegistry::new());
+        let queue = crate::sync::SyncQueue::default();
+        let connections = ConnectionService {
+            queue: queue.clone(),
+            store: store.clone(),
+            runtime: runtime.clone(),
+            registry: registry.clone(),
+            grants: grants.clone(),
+            clock: clock.clone(),
+            overrides: config.host_overrides.clone(),
+        };
+        let intervals = config.sync_intervals.clone().into_iter().collect();
+        let sync = crate::sync::SyncService::new(connections.clone(), intervals, queue);
         let app = Self {
+            sync,
             config: Arc::new(config),
             store,
             runtime,
-            registry: Arc::new(PluginRegistry::new()),
+            registry,
             clock,
             admin_token: Arc::new(admin_token),
+            grants,
+            connections,
         };
         app.load_stored_plugins().await?;
         app.load_plugin_dir().await?;
+        app.apply_configured_integrations()?;
         Ok(app)
+    }
+
+    /// Create or update the integrations named in the configuration.
+    fn apply_configured_integrations(&self) -> Result<(), AppError> {
+        let redirect = self.config.redirect_uri();
+        for spec in &self.config.integrations {
+            integrations::upsert(&self.store, spec, &redirect, self.clock.now_millis()).map_err(
+                |e| AppError::Integration {
+                    provider: spec.provider.clone(),
+                    message: e.to_string(),
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Start the background work of a serving host: the sync scheduler (unless turned
+    /// off) and the keep-alive of idle grants.
+    pub fn spawn_background(&self) -> tokio::task::JoinHandle<()> {
+        if self.config.scheduler {
+            self.sync.spawn_scheduler();
+        }
+        let connections = self.connections.clone();
+        let every = std::time::Duration::from_secs(self.config.keep_alive_secs.max(1));
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            loop {
+                ticker.tick().await;
+                let refreshed = connections.keep_alive_pass().await;
+                if refreshed > 0 {
+                    tracing::info!(refreshed, "keep-alive refreshed idle grants");
+                }
+            }
+        })
     }
 
     /// Load every plugin version kept in the store, activating the recorded ones.
@@ -162,10 +261,14 @@ impl App {
             };
             match self.runtime.load(&bytes, &cache).await {
                 Ok(plugin) => {
-                    let is_active = active.iter().any(|(id, sha)| *id == record.id && *sha == record.sha256);
+                    let is_active = active
+                        .iter()
+                        .any(|(id, sha)| *id == record.id && *sha == record.sha256);
                     self.registry.insert(plugin, is_active);
                 }
-                Err(error) => tracing::warn!(%error, sha256 = %record.sha256, "stored plugin no longer loads; skipped"),
+                Err(error) => {
+                    tracing::warn!(%error, sha256 = %record.sha256, "stored plugin no longer loads; skipped")
+                }
             }
         }
         Ok(())
@@ -192,15 +295,25 @@ impl App {
             let bytes = std::fs::read(&path).map_err(io("cannot read plugin", &path))?;
             self.install(&bytes, true)
                 .await
-                .map_err(|source| AppError::Plugin { path: path.clone(), source })?;
+                .map_err(|source| AppError::Plugin {
+                    path: path.clone(),
+                    source,
+                })?;
         }
         Ok(())
     }
 
     /// Validate, compile and register a component, keep it in the store, and
     /// optionally make it the provider's active version.
-    pub async fn install(&self, bytes: &[u8], activate: bool) -> Result<PluginSummary, PluginError> {
-        let plugin = self.runtime.load(bytes, &StoreArtifacts(self.store.clone())).await?;
+    pub async fn install(
+        &self,
+        bytes: &[u8],
+        activate: bool,
+    ) -> Result<PluginSummary, PluginError> {
+        let plugin = self
+            .runtime
+            .load(bytes, &StoreArtifacts(self.store.clone()))
+            .await?;
         let info = plugin.info.clone();
         let persist = || -> Result<(), mooring_store::StoreError> {
             self.store.put_plugin_blob(bytes)?;

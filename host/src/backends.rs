@@ -21,19 +21,34 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl StateBackend for StoreState {
-    fn get<'a>(&'a self, connection: &'a str, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StateError>> {
+    fn get<'a>(
+        &'a self,
+        connection: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Vec<u8>>, StateError>> {
         let (store, connection, key) = (self.0.clone(), connection.to_owned(), key.to_owned());
         Box::pin(blocking(move || store.state_get(&connection, &key)))
     }
 
-    fn set<'a>(&'a self, connection: &'a str, key: &'a str, value: Vec<u8>) -> BoxFuture<'a, Result<(), StateError>> {
+    fn set<'a>(
+        &'a self,
+        connection: &'a str,
+        key: &'a str,
+        value: Vec<u8>,
+    ) -> BoxFuture<'a, Result<(), StateError>> {
         let (store, connection, key) = (self.0.clone(), connection.to_owned(), key.to_owned());
         Box::pin(blocking(move || store.state_set(&connection, &key, &value)))
     }
 
-    fn delete<'a>(&'a self, connection: &'a str, key: &'a str) -> BoxFuture<'a, Result<(), StateError>> {
+    fn delete<'a>(
+        &'a self,
+        connection: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<(), StateError>> {
         let (store, connection, key) = (self.0.clone(), connection.to_owned(), key.to_owned());
-        Box::pin(blocking(move || store.state_delete(&connection, &key).map(|_| ())))
+        Box::pin(blocking(move || {
+            store.state_delete(&connection, &key).map(|_| ())
+        }))
     }
 }
 

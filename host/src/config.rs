@@ -11,6 +11,10 @@
 //! | `MOORING_PLUGIN_DIR` | `plugin_dir` | `./target/plugins` |
 //! | `MOORING_PUBLIC_URL` | `public_url` | `http://<listen>` |
 //! | `MOORING_HOST_OVERRIDES` | `host_overrides` (table) | none |
+//! | `MOORING_INTEGRATIONS` | `[[integrations]]` | none (JSON array in the variable) |
+//! | `MOORING_KEEP_ALIVE_SECS` | `keep_alive_secs` | `3600` |
+//! | `MOORING_SYNC_INTERVALS` | `[sync_intervals]` | the manifest's (`stream=secs` or `provider/stream=secs`, comma-separated) |
+//! | `MOORING_SCHEDULER` | `scheduler` | `on` (`off`: sync only when asked) |
 //!
 //! Runtime limits live under `[limits]` (see [`RuntimeLimits`]).
 
@@ -19,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::auth::integrations::IntegrationSpec;
 use crate::runtime::RuntimeLimits;
 use crate::runtime::overrides::{HostOverrides, OverrideError};
 
@@ -67,10 +72,14 @@ struct FileConfig {
     public_url: Option<String>,
     host_overrides: BTreeMap<String, String>,
     limits: Option<RuntimeLimits>,
+    integrations: Vec<IntegrationSpec>,
+    keep_alive_secs: Option<u64>,
+    sync_intervals: BTreeMap<String, u64>,
+    scheduler: Option<bool>,
 }
 
-/// The resolved configuration of one host process.
-#[derive(Debug, Clone)]
+/// The resolved configuration of one host process. Its `Debug` output redacts secrets.
+#[derive(Clone)]
 pub struct Config {
     /// Address to serve on.
     pub listen: std::net::SocketAddr,
@@ -90,17 +99,60 @@ pub struct Config {
     pub host_overrides: HostOverrides,
     /// Limits for plugin calls.
     pub limits: RuntimeLimits,
+    /// Integrations to create or update at start.
+    pub integrations: Vec<IntegrationSpec>,
+    /// Seconds between keep-alive passes over idle grants.
+    pub keep_alive_secs: u64,
+    /// Sync interval overrides: `provider/stream` or `stream` → seconds.
+    pub sync_intervals: BTreeMap<String, u64>,
+    /// Whether streams sync on their own schedule (otherwise only when asked).
+    pub scheduler: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |v: &Option<String>| v.as_ref().map(|_| "***");
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("admin_token", &redacted(&self.admin_token))
+            .field("encryption_key", &redacted(&self.encryption_key))
+            .field("key_file", &self.key_file)
+            .field("plugin_dir", &self.plugin_dir)
+            .field("public_url", &self.public_url)
+            .field("host_overrides", &self.host_overrides)
+            .field("limits", &self.limits)
+            .field(
+                "integrations",
+                &self
+                    .integrations
+                    .iter()
+                    .map(|i| (&i.provider, &i.client_id))
+                    .collect::<Vec<_>>(),
+            )
+            .field("keep_alive_secs", &self.keep_alive_secs)
+            .field("sync_intervals", &self.sync_intervals)
+            .field("scheduler", &self.scheduler)
+            .finish()
+    }
 }
 
 impl Config {
     /// Resolve from an optional file and the process environment.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        Self::resolve(file, |name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        Self::resolve(file, |name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        })
     }
 
     /// Resolve from an optional file and the given variable lookup (testable).
-    pub fn resolve(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let file_path = file.map(Path::to_path_buf).or_else(|| env("MOORING_CONFIG").map(PathBuf::from));
+    pub fn resolve(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let file_path = file
+            .map(Path::to_path_buf)
+            .or_else(|| env("MOORING_CONFIG").map(PathBuf::from));
         let parsed = match &file_path {
             Some(path) => {
                 let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -136,7 +188,51 @@ impl Config {
         if let Some(text) = env("MOORING_HOST_OVERRIDES") {
             host_overrides.extend(HostOverrides::parse(&text)?);
         }
+        let mut integrations = parsed.integrations;
+        if let Some(text) = env("MOORING_INTEGRATIONS") {
+            let listed: Vec<IntegrationSpec> =
+                serde_json::from_str(&text).map_err(|e| ConfigError::Invalid {
+                    name: "MOORING_INTEGRATIONS",
+                    message: format!("expected a JSON array of integrations: {e}"),
+                })?;
+            integrations.extend(listed);
+        }
+        let keep_alive_secs = match env("MOORING_KEEP_ALIVE_SECS") {
+            Some(text) => text.parse().map_err(|_| ConfigError::Invalid {
+                name: "MOORING_KEEP_ALIVE_SECS",
+                message: format!("{text:?} is not a number of seconds"),
+            })?,
+            None => parsed.keep_alive_secs.unwrap_or(3600),
+        };
+        let mut sync_intervals = parsed.sync_intervals;
+        if let Some(text) = env("MOORING_SYNC_INTERVALS") {
+            for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                let parsed_entry = entry
+                    .split_once('=')
+                    .and_then(|(k, v)| Some((k.trim().to_owned(), v.trim().parse::<u64>().ok()?)));
+                let (stream, secs) = parsed_entry.ok_or_else(|| ConfigError::Invalid {
+                    name: "MOORING_SYNC_INTERVALS",
+                    message: format!("{entry:?} is not stream=seconds"),
+                })?;
+                sync_intervals.insert(stream, secs);
+            }
+        }
+        let scheduler = match env("MOORING_SCHEDULER").as_deref() {
+            Some("on" | "true" | "1") => true,
+            Some("off" | "false" | "0") => false,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "MOORING_SCHEDULER",
+                    message: format!("{other:?} is not on or off"),
+                });
+            }
+            None => parsed.scheduler.unwrap_or(true),
+        };
         Ok(Self {
+            sync_intervals,
+            scheduler,
+            integrations,
+            keep_alive_secs,
             listen,
             data_dir: env("MOORING_DATA_DIR")
                 .map(PathBuf::from)
@@ -144,7 +240,9 @@ impl Config {
                 .unwrap_or_else(|| PathBuf::from("./data")),
             admin_token: env("MOORING_ADMIN_TOKEN").or(parsed.admin_token),
             encryption_key: env("MOORING_ENCRYPTION_KEY").or(parsed.encryption_key),
-            key_file: env("MOORING_KEY_FILE").map(PathBuf::from).or(parsed.key_file),
+            key_file: env("MOORING_KEY_FILE")
+                .map(PathBuf::from)
+                .or(parsed.key_file),
             plugin_dir: env("MOORING_PLUGIN_DIR")
                 .map(PathBuf::from)
                 .or(parsed.plugin_dir)
@@ -167,7 +265,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -189,7 +290,8 @@ mod tests {
             "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/m\"\n[host_overrides]\n\"api.example.com\" = \"http://127.0.0.1:1/x\"\n[limits]\nmemory_bytes = 1048576\n",
         )
         .expect("write");
-        let c = Config::resolve(Some(&path), env(&[("MOORING_LISTEN", "0.0.0.0:7000")])).expect("ok");
+        let c =
+            Config::resolve(Some(&path), env(&[("MOORING_LISTEN", "0.0.0.0:7000")])).expect("ok");
         assert_eq!(c.listen.to_string(), "0.0.0.0:7000");
         assert_eq!(c.data_dir, PathBuf::from("/srv/m"));
         assert_eq!(c.limits.memory_bytes, 1 << 20);
@@ -208,6 +310,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("m.toml");
         std::fs::write(&path, "unknown_key = 1\n").expect("write");
-        assert!(matches!(Config::resolve(Some(&path), env(&[])), Err(ConfigError::Parse { .. })));
+        assert!(matches!(
+            Config::resolve(Some(&path), env(&[])),
+            Err(ConfigError::Parse { .. })
+        ));
     }
 }

@@ -10,7 +10,9 @@
 
 pub mod api;
 pub mod app;
+pub mod auth;
 mod backends;
 pub mod clock;
 pub mod config;
 pub mod runtime;
+pub mod sync;

@@ -37,11 +37,16 @@ enum Command {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MOORING_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    let app = App::open(config, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?;
+    let app = App::open(config, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())?;
     let listen = app.config.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -50,6 +55,7 @@ async fn serve(config: Config) -> Result<(), String> {
         tracing::info!(id = %plugin.id, version = %plugin.version, sha256 = %plugin.sha256, active = plugin.active, "plugin loaded");
     }
     tracing::info!(%listen, allocator = ?app.runtime.allocator(), "mooring is serving");
+    let _background = app.spawn_background();
     axum::serve(listener, mooring::api::router(app))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -62,17 +68,28 @@ async fn plugins(config: Config, json: bool) -> Result<(), String> {
     let list = match remote_plugins(&config).await {
         Some(list) => list,
         None => {
-            let app = App::open(config, Arc::new(SystemClock)).await.map_err(|e| e.to_string())?;
+            let app = App::open(config, Arc::new(SystemClock))
+                .await
+                .map_err(|e| e.to_string())?;
             app.registry.list()
         }
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?
+        );
         return Ok(());
     }
     println!("{:<24} {:<10} {:<6} SHA256", "ID", "VERSION", "ACTIVE");
     for p in list {
-        println!("{:<24} {:<10} {:<6} {}", p.id, p.version, if p.active { "yes" } else { "" }, p.sha256);
+        println!(
+            "{:<24} {:<10} {:<6} {}",
+            p.id,
+            p.version,
+            if p.active { "yes" } else { "" },
+            p.sha256
+        );
     }
     Ok(())
 }

@@ -13,6 +13,8 @@
 //! Every call is synchronous and writes wait for `fsync`: from async code run them in
 //! `tokio::task::spawn_blocking` or on a dedicated thread.
 
+#![warn(missing_docs)]
+
 pub mod crypto;
 mod error;
 pub mod model;
@@ -28,4 +30,4 @@ pub use error::StoreError;
 pub use model::*;
 pub use ops::plugins::sha256_hex;
 pub use ops::records::{RecordChange, record_hash};
-pub use store::{SCHEMA_VERSION, Store, WriteTx};
+pub use store::{DEFAULT_DB_FILE, SCHEMA_VERSION, Store, WriteTx};

@@ -12,6 +12,9 @@ use crate::crypto::{Cipher, Sealed, SecretKey, aad};
 use crate::error::StoreError;
 use crate::tables::{self, META, decode, encode};
 
+/// File name of the database inside the data directory (`<data dir>/mooring.redb`).
+pub const DEFAULT_DB_FILE: &str = "mooring.redb";
+
 /// The schema version this build reads and writes.
 pub const SCHEMA_VERSION: u32 = 1;
 

@@ -59,7 +59,9 @@ fn build_plugins() -> Result<(), String> {
     let plugins = root().join("plugins");
     run(
         "build plugin components",
-        cargo().current_dir(&plugins).args(["build", "--release", "--locked"]),
+        cargo()
+            .current_dir(&plugins)
+            .args(["build", "--release", "--locked"]),
     )?;
     let out = plugins.join("target").join(WASM_TARGET).join("release");
     let providers = root().join("target").join("plugins");
@@ -77,7 +79,11 @@ fn build_plugins() -> Result<(), String> {
         if !name.ends_with(".wasm") {
             continue;
         }
-        let dest = if name.starts_with("test_") { &tests } else { &providers };
+        let dest = if name.starts_with("test_") {
+            &tests
+        } else {
+            &providers
+        };
         std::fs::copy(&path, dest.join(name)).map_err(|e| format!("copy {name}: {e}"))?;
         copied += 1;
     }
@@ -89,7 +95,14 @@ fn build() -> Result<(), String> {
     build_plugins()?;
     run(
         "build the host",
-        cargo().current_dir(root()).args(["build", "--locked", "-p", "mooring", "-p", "mooring-simulators"]),
+        cargo().current_dir(root()).args([
+            "build",
+            "--locked",
+            "-p",
+            "mooring",
+            "-p",
+            "mooring-simulators",
+        ]),
     )
 }
 
@@ -119,9 +132,16 @@ fn demo() -> Result<(), String> {
     build()?;
     run(
         "demo: the host against the bundled simulators",
-        cargo()
-            .current_dir(root())
-            .args(["test", "--locked", "-p", "mooring", "--test", "demo", "--", "--nocapture"]),
+        cargo().current_dir(root()).args([
+            "test",
+            "--locked",
+            "-p",
+            "mooring",
+            "--test",
+            "demo",
+            "--",
+            "--nocapture",
+        ]),
     )
 }
 

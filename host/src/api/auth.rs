@@ -20,8 +20,15 @@ pub fn bearer_matches(header: Option<&str>, expected: &str) -> bool {
 }
 
 /// Middleware rejecting requests without the admin token.
-pub async fn require_admin(State(app): State<App>, request: Request, next: Next) -> Result<Response, ApiError> {
-    let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+pub async fn require_admin(
+    State(app): State<App>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let header = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     if bearer_matches(header, &app.admin_token) {
         Ok(next.run(request).await)
     } else {

@@ -39,7 +39,11 @@ impl ApiError {
     /// 500 `internal`; the detail is logged, not returned.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(%detail, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the host log")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; see the host log",
+        )
     }
 }
 

@@ -2,12 +2,16 @@
 //! `/api` (bearer token); errors as `{"error": {"code", "message"}}`.
 
 pub mod auth;
+mod callback;
+pub mod connections;
 pub mod error;
+mod integrations;
 mod plugins;
+pub mod sync;
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::app::App;
 pub use error::ApiError;
@@ -16,10 +20,32 @@ pub use error::ApiError;
 pub fn router(app: App) -> Router {
     let api = Router::new()
         .route("/plugins", get(plugins::list))
+        .route(
+            "/integrations",
+            get(integrations::list).post(integrations::create),
+        )
+        .route(
+            "/connections",
+            get(connections::list).post(connections::start),
+        )
+        .route(
+            "/connections/{id}",
+            get(connections::get).delete(connections::delete),
+        )
+        .route("/connections/{id}/events", get(connections::events))
+        .route("/connections/{id}/tenant", post(connections::select_tenant))
+        .route("/connections/{id}/reconnect", post(connections::reconnect))
+        .route("/connections/{id}/sync", post(sync::trigger))
+        .route("/connections/{id}/runs", get(sync::runs))
+        .route("/connections/{id}/records/{stream}", get(sync::records))
         .fallback(|| async { ApiError::not_found("no such API route") })
-        .layer(middleware::from_fn_with_state(app.clone(), auth::require_admin));
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            auth::require_admin,
+        ));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/oauth/callback", get(callback::callback))
         .nest("/api", api)
         .fallback(|| async { ApiError::not_found("no such route") })
         .with_state(app)

@@ -49,7 +49,9 @@ impl ArtifactCache for DirCache {
     fn put(&self, sha256: &str, engine_key: &str, artifact: &[u8]) {
         let write = || -> std::io::Result<()> {
             std::fs::create_dir_all(&self.dir)?;
-            let tmp = self.dir.join(format!(".{sha256}.{}.tmp", std::process::id()));
+            let tmp = self
+                .dir
+                .join(format!(".{sha256}.{}.tmp", std::process::id()));
             std::fs::write(&tmp, artifact)?;
             std::fs::rename(tmp, self.path(sha256, engine_key))
         };

@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use wasmtime::{Store, Trap, UpdateDeadline};
 
+use super::Runtime;
 use super::bindings::types::{Batch, ConnectorError, Fields, Tenant, TokenInfo};
 use super::bindings::{Connector, ConnectorPre};
 use super::context::CallContext;
 use super::host_state::HostState;
 use super::plugin::{Plugin, PluginInfo};
-use super::Runtime;
 
 /// Why a plugin call did not produce a result.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
@@ -85,7 +85,11 @@ fn panic_message(stderr: &str) -> Option<String> {
         .take_while(|line| !line.starts_with("note:"))
         .collect();
     let message = body.join("\n").trim().to_owned();
-    Some(if message.is_empty() { after.lines().next().unwrap_or_default().to_owned() } else { message })
+    Some(if message.is_empty() {
+        after.lines().next().unwrap_or_default().to_owned()
+    } else {
+        message
+    })
 }
 
 fn classify(error: wasmtime::Error, state: &HostState) -> CallError {
@@ -145,6 +149,9 @@ impl Runtime {
         R: Send,
         F: for<'a> FnOnce(&'a Connector, &'a mut Store<HostState>) -> Invoke<'a, R> + Send,
     {
+        let _slot = self.slots.acquire().await.map_err(|_| CallError::Trap {
+            message: "the runtime is shutting down".into(),
+        })?;
         let mut store = self.new_store(plugin, ctx);
         let call = async {
             let outcome = match pre.instantiate_async(&mut store).await {
@@ -172,10 +179,16 @@ impl Runtime {
     }
 
     /// `describe()` of a loaded plugin.
-    pub async fn describe(&self, plugin: &Plugin) -> Result<super::bindings::types::Manifest, CallError> {
-        self.run(&plugin.pre, plugin.info.clone(), CallContext::detached(), |c, s| {
-            Box::pin(async move { Ok(Ok(c.call_describe(s).await?)) })
-        })
+    pub async fn describe(
+        &self,
+        plugin: &Plugin,
+    ) -> Result<super::bindings::types::Manifest, CallError> {
+        self.run(
+            &plugin.pre,
+            plugin.info.clone(),
+            CallContext::detached(),
+            |c, s| Box::pin(async move { Ok(Ok(c.call_describe(s).await?)) }),
+        )
         .await
     }
 
@@ -209,8 +222,10 @@ impl Runtime {
 
     /// `refresh()`.
     pub async fn refresh(&self, plugin: &Plugin, ctx: CallContext) -> Result<TokenInfo, CallError> {
-        self.run(&plugin.pre, plugin.info.clone(), ctx, |c, s| Box::pin(c.call_refresh(s)))
-            .await
+        self.run(&plugin.pre, plugin.info.clone(), ctx, |c, s| {
+            Box::pin(c.call_refresh(s))
+        })
+        .await
     }
 
     /// `sync(stream, tenant, cursor)`: one page. Pages over the batch cap are refused.
@@ -222,13 +237,18 @@ impl Runtime {
         tenant: &Tenant,
         cursor: Option<&str>,
     ) -> Result<Batch, CallError> {
-        let (stream, tenant, cursor) = (stream.to_owned(), tenant.clone(), cursor.map(str::to_owned));
+        let (stream, tenant, cursor) =
+            (stream.to_owned(), tenant.clone(), cursor.map(str::to_owned));
         let batch = self
             .run(&plugin.pre, plugin.info.clone(), ctx, |c, s| {
                 Box::pin(async move { c.call_sync(s, &stream, &tenant, cursor.as_deref()).await })
             })
             .await?;
-        let bytes: usize = batch.records.iter().map(|r| r.id.len() + r.data.len()).sum();
+        let bytes: usize = batch
+            .records
+            .iter()
+            .map(|r| r.id.len() + r.data.len())
+            .sum();
         if bytes > self.limits.batch_bytes {
             return Err(CallError::OutputTooLarge {
                 limit_bytes: self.limits.batch_bytes,
@@ -238,12 +258,17 @@ impl Runtime {
     }
 
     /// `disconnect(tenant)`.
-    pub async fn disconnect(&self, plugin: &Plugin, ctx: CallContext, tenant: &Tenant) -> Result<(), CallError> {
+    pub async fn disconnect(
+        &self,
+        plugin: &Plugin,
+        ctx: CallContext,
+        tenant: &Tenant,
+    ) -> Result<(), CallError> {
         let tenant = tenant.clone();
         self.run(&plugin.pre, plugin.info.clone(), ctx, |c, s| {
             Box::pin(async move { c.call_disconnect(s, &tenant).await })
         })
-            .await
+        .await
     }
 }
 
@@ -254,7 +279,10 @@ mod tests {
     #[test]
     fn extracts_rust_panic_messages() {
         let stderr = "\nthread '<unnamed>' panicked at src/lib.rs:9:5:\nconnector exploded: test panic\nnote: run with `RUST_BACKTRACE=1`\n";
-        assert_eq!(panic_message(stderr).as_deref(), Some("connector exploded: test panic"));
+        assert_eq!(
+            panic_message(stderr).as_deref(),
+            Some("connector exploded: test panic")
+        );
         assert_eq!(panic_message("nothing here"), None);
     }
 }

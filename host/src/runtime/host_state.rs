@@ -23,9 +23,10 @@ pub struct HostState {
     pub(crate) caps: Capabilities,
     pub(crate) limits: Arc<RuntimeLimits>,
     pub(crate) memory: MemoryGuard,
-    wasi: WasiCtx,
+    /// Built on the guest's first WASI call: most calls never make one.
+    wasi: Option<WasiCtx>,
     table: ResourceTable,
-    pub(crate) stderr: MemoryOutputPipe,
+    stderr: Option<MemoryOutputPipe>,
     /// Time spent inside host calls, excluded from the CPU budget.
     pub(crate) host_time: Duration,
     pub(crate) started: Instant,
@@ -42,24 +43,15 @@ impl HostState {
         caps: Capabilities,
         limits: Arc<RuntimeLimits>,
     ) -> Self {
-        let stderr = MemoryOutputPipe::new(STDERR_CAPTURE_BYTES);
-        // Deny-all WASI for std guests: no preopens, environment, arguments, stdin or
-        // network; stdout is discarded and stderr captured for panic messages.
-        let wasi = WasiCtx::builder()
-            .stderr(stderr.clone())
-            .allow_tcp(false)
-            .allow_udp(false)
-            .allow_ip_name_lookup(false)
-            .build();
         Self {
             ctx,
             plugin,
             caps,
             memory: MemoryGuard::new(limits.memory_bytes),
             limits,
-            wasi,
+            wasi: None,
             table: ResourceTable::new(),
-            stderr,
+            stderr: None,
             host_time: Duration::ZERO,
             started: Instant::now(),
             denials: Vec::new(),
@@ -75,15 +67,37 @@ impl HostState {
 
     /// What the guest wrote to stderr, as text.
     pub(crate) fn stderr_text(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.contents()).into_owned()
+        self.stderr
+            .as_ref()
+            .map(|pipe| String::from_utf8_lossy(&pipe.contents()).into_owned())
+            .unwrap_or_default()
     }
+}
+
+/// Deny-all WASI for std guests: no preopens, environment, arguments, stdin or network;
+/// stdout is discarded and stderr captured (bounded) for panic messages.
+fn deny_all_wasi() -> (WasiCtx, MemoryOutputPipe) {
+    let stderr = MemoryOutputPipe::new(STDERR_CAPTURE_BYTES);
+    let wasi = WasiCtx::builder()
+        .stderr(stderr.clone())
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .build();
+    (wasi, stderr)
 }
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
+        if self.wasi.is_none() {
+            let (wasi, stderr) = deny_all_wasi();
+            self.wasi = Some(wasi);
+            self.stderr = Some(stderr);
+        }
+        let Self { wasi, table, .. } = self;
         WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
+            ctx: wasi.get_or_insert_with(|| deny_all_wasi().0),
+            table,
         }
     }
 }

@@ -31,7 +31,7 @@ pub struct RuntimeLimits {
     pub read_timeout_millis: u64,
     /// Log lines a plugin may emit in one call; more are dropped.
     pub log_lines_per_call: u32,
-    /// Plugin instances alive at once (sizes the pooling allocator).
+    /// Plugin instances alive at once (sizes the pooling allocator); further calls wait.
     pub max_instances: u32,
 }
 

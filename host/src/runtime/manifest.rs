@@ -69,13 +69,17 @@ pub fn validate(manifest: &Manifest) -> Result<(semver::Version, AllowedHosts), 
     if !id_ok {
         return Err(ManifestError::BadId(manifest.id.clone()));
     }
-    let version = semver::Version::parse(&manifest.version).map_err(|e| ManifestError::BadVersion {
-        version: manifest.version.clone(),
-        reason: e.to_string(),
-    })?;
+    let version =
+        semver::Version::parse(&manifest.version).map_err(|e| ManifestError::BadVersion {
+            version: manifest.version.clone(),
+            reason: e.to_string(),
+        })?;
     let allowed = AllowedHosts::new(&manifest.allowed_hosts)?;
     parse_endpoint("authorize-url", &manifest.auth.authorize_url)?;
-    let mut endpoints = vec![("token-url", parse_endpoint("token-url", &manifest.auth.token_url)?)];
+    let mut endpoints = vec![(
+        "token-url",
+        parse_endpoint("token-url", &manifest.auth.token_url)?,
+    )];
     if let Some(revoke) = &manifest.auth.revoke_url {
         endpoints.push(("revoke-url", parse_endpoint("revoke-url", revoke)?));
     }
@@ -90,7 +94,10 @@ pub fn validate(manifest: &Manifest) -> Result<(semver::Version, AllowedHosts), 
     }
     let mut names = HashSet::new();
     for stream in &manifest.streams {
-        if stream.name.is_empty() || stream.primary_key.is_empty() || !names.insert(stream.name.as_str()) {
+        if stream.name.is_empty()
+            || stream.primary_key.is_empty()
+            || !names.insert(stream.name.as_str())
+        {
             return Err(ManifestError::BadStream(stream.name.clone()));
         }
     }

@@ -51,6 +51,8 @@ pub struct Runtime {
     caps: Capabilities,
     allocator: AllocatorKind,
     compat_key: String,
+    /// One permit per instance slot: calls beyond the pool wait instead of failing.
+    slots: Arc<tokio::sync::Semaphore>,
     _ticker: engine::EpochTicker,
 }
 
@@ -71,9 +73,13 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         let link = |e: wasmtime::Error| RuntimeError::Engine(format!("linking failed: {e:#}"));
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(link)?;
-        bindings::Connector::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state).map_err(link)?;
+        bindings::Connector::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+            .map_err(link)?;
         let ticker = engine::EpochTicker::start(&engine)?;
         let compat_key = engine::compatibility_key(&engine);
+        let slots = Arc::new(tokio::sync::Semaphore::new(
+            limits.max_instances.max(1) as usize
+        ));
         Ok(Self {
             engine,
             linker,
@@ -81,6 +87,7 @@ impl Runtime {
             caps,
             allocator,
             compat_key,
+            slots,
             _ticker: ticker,
         })
     }

@@ -78,7 +78,10 @@ impl HostOverrides {
     /// which case scheme, host and port come from the base and the base's path is
     /// prefixed to the original path (query kept).
     pub fn apply(&self, url: &Url) -> Url {
-        let Some(base) = url.host_str().and_then(|h| self.map.get(&h.to_ascii_lowercase())) else {
+        let Some(base) = url
+            .host_str()
+            .and_then(|h| self.map.get(&h.to_ascii_lowercase()))
+        else {
             return url.clone();
         };
         let mut out = base.clone();
@@ -116,12 +119,18 @@ mod tests {
             o.apply_str("https://login.example.com/authorize?a=b"),
             "http://127.0.0.1:9002/authorize?a=b"
         );
-        assert_eq!(o.apply_str("https://other.example.com/x"), "https://other.example.com/x");
+        assert_eq!(
+            o.apply_str("https://other.example.com/x"),
+            "https://other.example.com/x"
+        );
     }
 
     #[test]
     fn rejects_malformed_entries() {
-        assert!(matches!(HostOverrides::parse("nonsense"), Err(OverrideError::Malformed(_))));
+        assert!(matches!(
+            HostOverrides::parse("nonsense"),
+            Err(OverrideError::Malformed(_))
+        ));
         assert!(matches!(
             HostOverrides::parse("a.com=ftp://x"),
             Err(OverrideError::BadBase { .. })

@@ -87,7 +87,9 @@ pub struct Plugin {
 
 impl std::fmt::Debug for Plugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Plugin").field("info", &self.info).finish_non_exhaustive()
+        f.debug_struct("Plugin")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
     }
 }
 
@@ -117,14 +119,19 @@ impl Runtime {
     /// Load a component: compile it (or reuse a cached artifact of this host's own
     /// making), check it implements the world, pre-instantiate it once, and run
     /// `describe()` to read and validate its manifest.
-    pub async fn load(&self, bytes: &[u8], cache: &dyn ArtifactCache) -> Result<Arc<Plugin>, PluginError> {
+    pub async fn load(
+        &self,
+        bytes: &[u8],
+        cache: &dyn ArtifactCache,
+    ) -> Result<Arc<Plugin>, PluginError> {
         let sha256 = sha256_hex(bytes);
         let component = self.compile(&sha256, bytes, cache).await?;
         let pre = self
             .linker
             .instantiate_pre(&component)
             .map_err(|e| PluginError::Incompatible(format!("{e:#}")))?;
-        let pre = ConnectorPre::new(pre).map_err(|e| PluginError::Incompatible(format!("{e:#}")))?;
+        let pre =
+            ConnectorPre::new(pre).map_err(|e| PluginError::Incompatible(format!("{e:#}")))?;
         let describing = Arc::new(PluginInfo::describing(&sha256, bytes.len()));
         let manifest = self
             .run(&pre, describing, CallContext::detached(), |c, s| {
@@ -146,18 +153,26 @@ impl Runtime {
         }))
     }
 
-    async fn compile(&self, sha256: &str, bytes: &[u8], cache: &dyn ArtifactCache) -> Result<Component, PluginError> {
+    async fn compile(
+        &self,
+        sha256: &str,
+        bytes: &[u8],
+        cache: &dyn ArtifactCache,
+    ) -> Result<Component, PluginError> {
         if let Some(artifact) = cache.get(sha256, &self.compat_key) {
             // SAFETY: the cache only holds artifacts this host serialised itself, keyed by
             // the component's hash and this engine's compatibility key.
             match unsafe { Component::deserialize(&self.engine, &artifact) } {
                 Ok(component) => return Ok(component),
-                Err(error) => tracing::warn!(%error, sha256, "discarding an unusable cached artifact"),
+                Err(error) => {
+                    tracing::warn!(%error, sha256, "discarding an unusable cached artifact")
+                }
             }
         }
         if !wasmparser_is_component(bytes) {
             return Err(PluginError::Invalid(
-                "expected a component (wasm32-wasip2 build), found a core module or other bytes".into(),
+                "expected a component (wasm32-wasip2 build), found a core module or other bytes"
+                    .into(),
             ));
         }
         let engine = self.engine.clone();

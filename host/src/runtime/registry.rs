@@ -65,11 +65,15 @@ impl PluginRegistry {
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Provider>> {
-        self.providers.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.providers
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Provider>> {
-        self.providers.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.providers
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Add a version. It becomes active when `activate` is set or when it is the
@@ -89,7 +93,13 @@ impl PluginRegistry {
             None => {
                 let mut versions = BTreeMap::new();
                 versions.insert(version, plugin.clone());
-                providers.insert(id, Provider { active: plugin, versions });
+                providers.insert(
+                    id,
+                    Provider {
+                        active: plugin,
+                        versions,
+                    },
+                );
             }
         }
     }
@@ -108,32 +118,36 @@ impl PluginRegistry {
     /// The version a connection should use: its pin if set, else the active one.
     pub fn resolve(&self, id: &str, pinned: Option<&str>) -> Result<Arc<Plugin>, RegistryError> {
         match pinned {
-            Some(version) => self.version(id, version).ok_or_else(|| RegistryError::UnknownVersion {
-                id: id.to_owned(),
-                version: version.to_owned(),
-            }),
-            None => self.active(id).ok_or_else(|| RegistryError::UnknownProvider(id.to_owned())),
+            Some(version) => {
+                self.version(id, version)
+                    .ok_or_else(|| RegistryError::UnknownVersion {
+                        id: id.to_owned(),
+                        version: version.to_owned(),
+                    })
+            }
+            None => self
+                .active(id)
+                .ok_or_else(|| RegistryError::UnknownProvider(id.to_owned())),
         }
     }
 
     /// Make `version` the active one of `id`, returning the previously active plugin.
     pub fn activate(&self, id: &str, version: &str) -> Result<Arc<Plugin>, RegistryError> {
-        let parsed = semver::Version::parse(version).map_err(|_| RegistryError::UnknownVersion {
-            id: id.to_owned(),
-            version: version.to_owned(),
-        })?;
+        let parsed =
+            semver::Version::parse(version).map_err(|_| RegistryError::UnknownVersion {
+                id: id.to_owned(),
+                version: version.to_owned(),
+            })?;
         let mut providers = self.write();
         let provider = providers
             .get_mut(id)
             .ok_or_else(|| RegistryError::UnknownProvider(id.to_owned()))?;
-        let next = provider
-            .versions
-            .get(&parsed)
-            .cloned()
-            .ok_or_else(|| RegistryError::UnknownVersion {
+        let next = provider.versions.get(&parsed).cloned().ok_or_else(|| {
+            RegistryError::UnknownVersion {
                 id: id.to_owned(),
                 version: version.to_owned(),
-            })?;
+            }
+        })?;
         Ok(std::mem::replace(&mut provider.active, next))
     }
 
@@ -153,7 +167,9 @@ impl PluginRegistry {
                 })
             })
             .collect();
-        out.sort_by(|a, b| (a.id.as_str(), version_key(&a.version)).cmp(&(b.id.as_str(), version_key(&b.version))));
+        out.sort_by(|a, b| {
+            (a.id.as_str(), version_key(&a.version)).cmp(&(b.id.as_str(), version_key(&b.version)))
+        });
         out
     }
 }

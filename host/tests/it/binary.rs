@@ -43,7 +43,11 @@ async fn wait_healthy(base: &str) {
 fn plugin_dir(dir: &Path) -> std::path::PathBuf {
     let plugins = dir.join("plugins");
     std::fs::create_dir_all(&plugins).expect("mkdir");
-    std::fs::write(plugins.join("test_well_behaved.wasm"), component("test-well-behaved")).expect("copy");
+    std::fs::write(
+        plugins.join("test_well_behaved.wasm"),
+        component("test-well-behaved"),
+    )
+    .expect("copy");
     plugins
 }
 
@@ -74,15 +78,27 @@ async fn serve_on_defaults_then_list_plugins() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&key).expect("key file").permissions().mode() & 0o777;
+        let mode = std::fs::metadata(&key)
+            .expect("key file")
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600, "key file mode");
     }
-    let token = std::fs::read_to_string(data.join("admin-token")).expect("token").trim().to_owned();
+    let token = std::fs::read_to_string(data.join("admin-token"))
+        .expect("token")
+        .trim()
+        .to_owned();
 
     let client = reqwest::Client::new();
-    let denied = client.get(format!("{base}/api/plugins")).send().await.expect("req");
+    let denied = client
+        .get(format!("{base}/api/plugins"))
+        .send()
+        .await
+        .expect("req");
     assert_eq!(denied.status(), 401);
-    let body: serde_json::Value = serde_json::from_slice(&denied.bytes().await.expect("body")).expect("json");
+    let body: serde_json::Value =
+        serde_json::from_slice(&denied.bytes().await.expect("body")).expect("json");
     assert_eq!(body["error"]["code"], "unauthorized");
     let wrong = client
         .get(format!("{base}/api/plugins"))
@@ -98,7 +114,8 @@ async fn serve_on_defaults_then_list_plugins() {
         .await
         .expect("req");
     assert_eq!(listed.status(), 200);
-    let list: serde_json::Value = serde_json::from_slice(&listed.bytes().await.expect("body")).expect("json");
+    let list: serde_json::Value =
+        serde_json::from_slice(&listed.bytes().await.expect("body")).expect("json");
     assert_eq!(list[0]["id"], "test-well-behaved");
     assert_eq!(list[0]["version"], "1.0.0");
     assert_eq!(list[0]["sha256"].as_str().map(str::len), Some(64));
@@ -111,7 +128,11 @@ async fn serve_on_defaults_then_list_plugins() {
         .env("MOORING_PLUGIN_DIR", &plugins)
         .output()
         .expect("plugins");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(printed, list);
 }
@@ -134,17 +155,30 @@ async fn plugins_offline_and_a_wrong_key_is_a_clear_error() {
         cmd.output().expect("run")
     };
     let out = run(&[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("test-well-behaved") && table.contains("1.0.0"), "{table}");
+    assert!(
+        table.contains("test-well-behaved") && table.contains("1.0.0"),
+        "{table}"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("mooring.key"), "first run says where the key is: {stderr}");
+    assert!(
+        stderr.contains("mooring.key"),
+        "first run says where the key is: {stderr}"
+    );
 
     let wrong = "11".repeat(32);
     let out = run(&[("MOORING_ENCRYPTION_KEY", &wrong)]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("MOORING_ENCRYPTION_KEY") || stderr.contains("key"), "{stderr}");
+    assert!(
+        stderr.contains("MOORING_ENCRYPTION_KEY") || stderr.contains("key"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 

@@ -2,5 +2,7 @@
 //! servers. Modules group the situations by subsystem.
 
 mod binary;
+mod harness;
+mod lifecycle;
 mod runtime;
 mod support;

@@ -57,13 +57,19 @@ async fn http_injects_a_credential_the_plugin_cannot_see() {
         server.state.authorizations.lock().expect("lock").as_slice(),
         [format!("Bearer {ACCESS_TOKEN}")]
     );
-    assert_eq!(server.state.tenants.lock().expect("lock").as_slice(), ["tenant-1"]);
+    assert_eq!(
+        server.state.tenants.lock().expect("lock").as_slice(),
+        ["tenant-1"]
+    );
     // ...and everything the plugin saw (status, headers, body) lacks it.
     let seen = &batch.records[0].data;
     let seen_json: serde_json::Value = serde_json::from_str(seen).expect("json");
     assert_eq!(seen_json["status"], 200);
     assert!(seen.contains("x-seen"), "{seen}");
-    assert!(!seen.contains(ACCESS_TOKEN) && !seen.contains("SECRET"), "{seen}");
+    assert!(
+        !seen.contains(ACCESS_TOKEN) && !seen.contains("SECRET"),
+        "{seen}"
+    );
 }
 
 #[tokio::test]
@@ -79,7 +85,11 @@ async fn a_plugin_cannot_set_its_own_authorization_header() {
         CallError::Denied { reason, .. } => assert!(reason.contains("reserved"), "{reason}"),
         other => panic!("expected Denied, got {other:?}"),
     }
-    assert_eq!(server.state.hits.load(Ordering::SeqCst), 0, "nothing was sent");
+    assert_eq!(
+        server.state.hits.load(Ordering::SeqCst),
+        0,
+        "nothing was sent"
+    );
 }
 
 #[tokio::test]
@@ -97,7 +107,10 @@ async fn a_401_causes_one_refresh_and_one_retry() {
     assert_eq!(broker.refreshes.load(Ordering::SeqCst), 1);
     assert_eq!(
         server.state.authorizations.lock().expect("lock").as_slice(),
-        [format!("Bearer {ACCESS_TOKEN}"), format!("Bearer {FRESH_TOKEN}")]
+        [
+            format!("Bearer {ACCESS_TOKEN}"),
+            format!("Bearer {FRESH_TOKEN}")
+        ]
     );
 }
 
@@ -108,13 +121,20 @@ async fn state_is_scoped_to_one_connection() {
     let count = |conn: &'static str| {
         let (rt, plugin) = (&rt, plugin.clone());
         async move {
-            let batch = rt.sync(&plugin, ctx(conn), "state", &tenant(), None).await.expect("state");
+            let batch = rt
+                .sync(&plugin, ctx(conn), "state", &tenant(), None)
+                .await
+                .expect("state");
             batch.records[0].data.clone()
         }
     };
     assert_eq!(count("conn-a").await, r#"{"counter":1}"#);
     assert_eq!(count("conn-a").await, r#"{"counter":2}"#);
-    assert_eq!(count("conn-b").await, r#"{"counter":1}"#, "another connection starts fresh");
+    assert_eq!(
+        count("conn-b").await,
+        r#"{"counter":1}"#,
+        "another connection starts fresh"
+    );
     assert_eq!(count("conn-a").await, r#"{"counter":3}"#);
 }
 
@@ -122,17 +142,38 @@ async fn state_is_scoped_to_one_connection() {
 async fn token_calls_go_through_the_broker() {
     let rt = runtime(test_limits(), None, Arc::default());
     let plugin = load(&rt, "test-well-behaved").await;
-    let params = vec![("code".to_string(), "good-code".to_string()), ("state".into(), "s".into())];
+    let params = vec![
+        ("code".to_string(), "good-code".to_string()),
+        ("state".into(), "s".into()),
+    ];
     let tenants = rt
         .complete_authorization(&plugin, ctx("conn-1"), &params)
         .await
         .expect("complete");
     assert_eq!(tenants[0].id, "t-1");
     let bad = vec![("code".to_string(), "bad".to_string())];
-    let error = rt.complete_authorization(&plugin, ctx("conn-1"), &bad).await.expect_err("bad code");
-    assert!(matches!(error, CallError::Connector(ConnectorError::ReauthRequired(_))), "{error:?}");
-    let error = rt.refresh(&plugin, ctx("conn-1")).await.expect_err("refresh fails");
-    assert!(matches!(error, CallError::Connector(ConnectorError::ReauthRequired(_))), "{error:?}");
+    let error = rt
+        .complete_authorization(&plugin, ctx("conn-1"), &bad)
+        .await
+        .expect_err("bad code");
+    assert!(
+        matches!(
+            error,
+            CallError::Connector(ConnectorError::ReauthRequired(_))
+        ),
+        "{error:?}"
+    );
+    let error = rt
+        .refresh(&plugin, ctx("conn-1"))
+        .await
+        .expect_err("refresh fails");
+    assert!(
+        matches!(
+            error,
+            CallError::Connector(ConnectorError::ReauthRequired(_))
+        ),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -140,9 +181,16 @@ async fn an_endless_loop_hits_the_cpu_budget() {
     let rt = runtime(test_limits(), None, Arc::default());
     let plugin = load(&rt, "test-endless-loop").await;
     let started = Instant::now();
-    let error = rt.sync(&plugin, ctx("c"), "any", &tenant(), None).await.expect_err("loops");
+    let error = rt
+        .sync(&plugin, ctx("c"), "any", &tenant(), None)
+        .await
+        .expect_err("loops");
     assert_eq!(error, CallError::CpuLimit { budget_millis: 300 });
-    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
     healthy_call_works(&rt).await;
 }
 
@@ -150,8 +198,16 @@ async fn an_endless_loop_hits_the_cpu_budget() {
 async fn a_memory_hog_hits_the_memory_limit() {
     let rt = runtime(roomy_cpu(), None, Arc::default());
     let plugin = load(&rt, "test-memory-hog").await;
-    let error = rt.sync(&plugin, ctx("c"), "any", &tenant(), None).await.expect_err("hogs");
-    assert_eq!(error, CallError::MemoryLimit { limit_bytes: 128 << 20 });
+    let error = rt
+        .sync(&plugin, ctx("c"), "any", &tenant(), None)
+        .await
+        .expect_err("hogs");
+    assert_eq!(
+        error,
+        CallError::MemoryLimit {
+            limit_bytes: 128 << 20
+        }
+    );
     healthy_call_works(&rt).await;
 }
 
@@ -160,9 +216,14 @@ async fn a_huge_http_response_is_capped() {
     let server = TestServer::start().await;
     let rt = runtime(test_limits(), Some(&server), Arc::default());
     let plugin = load(&rt, "test-huge-response").await;
-    let error = rt.sync(&plugin, ctx("c"), "http", &tenant(), None).await.expect_err("capped");
+    let error = rt
+        .sync(&plugin, ctx("c"), "http", &tenant(), None)
+        .await
+        .expect_err("capped");
     match error {
-        CallError::Denied { reason, .. } => assert!(reason.contains("cap of 1048576 bytes"), "{reason}"),
+        CallError::Denied { reason, .. } => {
+            assert!(reason.contains("cap of 1048576 bytes"), "{reason}")
+        }
         other => panic!("expected Denied, got {other:?}"),
     }
     healthy_call_works(&rt).await;
@@ -172,7 +233,10 @@ async fn a_huge_http_response_is_capped() {
 async fn a_huge_batch_is_refused() {
     let rt = runtime(roomy_cpu(), None, Arc::default());
     let plugin = load(&rt, "test-huge-response").await;
-    let error = rt.sync(&plugin, ctx("c"), "batch", &tenant(), None).await.expect_err("too big");
+    let error = rt
+        .sync(&plugin, ctx("c"), "batch", &tenant(), None)
+        .await
+        .expect_err("too big");
     match error {
         // Stopped by hostcall fuel (16 MiB) while copying out of the guest.
         CallError::OutputTooLarge { limit_bytes } => assert_eq!(limit_bytes, 16 << 20),
@@ -185,11 +249,17 @@ async fn a_huge_batch_is_refused() {
 async fn an_undeclared_host_is_denied_before_any_lookup() {
     let rt = runtime(test_limits(), None, Arc::default());
     let plugin = load(&rt, "test-undeclared-host").await;
-    let error = rt.sync(&plugin, ctx("c"), "any", &tenant(), None).await.expect_err("denied");
+    let error = rt
+        .sync(&plugin, ctx("c"), "any", &tenant(), None)
+        .await
+        .expect_err("denied");
     match error {
         // A transport error would mean a lookup or connection was attempted.
         CallError::Denied { reason, .. } => {
-            assert!(reason.contains("not-declared.example.org") && reason.contains("allowed hosts"), "{reason}")
+            assert!(
+                reason.contains("not-declared.example.org") && reason.contains("allowed hosts"),
+                "{reason}"
+            )
         }
         other => panic!("expected Denied, got {other:?}"),
     }
@@ -200,9 +270,15 @@ async fn an_undeclared_host_is_denied_before_any_lookup() {
 async fn a_panic_is_reported_with_its_message() {
     let rt = runtime(test_limits(), None, Arc::default());
     let plugin = load(&rt, "test-panics").await;
-    let error = rt.sync(&plugin, ctx("c"), "any", &tenant(), None).await.expect_err("panics");
+    let error = rt
+        .sync(&plugin, ctx("c"), "any", &tenant(), None)
+        .await
+        .expect_err("panics");
     match error {
-        CallError::Panic { message } => assert!(message.contains("connector exploded: test panic"), "{message}"),
+        CallError::Panic { message } => assert!(
+            message.contains("connector exploded: test panic"),
+            "{message}"
+        ),
         other => panic!("expected Panic, got {other:?}"),
     }
     healthy_call_works(&rt).await;
@@ -219,7 +295,10 @@ async fn a_slow_provider_hits_the_wall_clock_limit() {
     let rt = runtime(limits, Some(&server), Arc::default());
     let plugin = load(&rt, "test-well-behaved").await;
     let started = Instant::now();
-    let error = rt.sync(&plugin, ctx("c"), "echo", &tenant(), None).await.expect_err("slow");
+    let error = rt
+        .sync(&plugin, ctx("c"), "echo", &tenant(), None)
+        .await
+        .expect_err("slow");
     assert_eq!(error, CallError::WallTimeout { limit_millis: 400 });
     assert!(started.elapsed() < Duration::from_secs(3));
     // Time spent waiting on the host does not count against the CPU budget (300 ms):
@@ -227,7 +306,9 @@ async fn a_slow_provider_hits_the_wall_clock_limit() {
     *server.state.delay.lock().expect("lock") = Duration::from_millis(600);
     let rt = runtime(test_limits(), Some(&server), Arc::default());
     let plugin = load(&rt, "test-well-behaved").await;
-    rt.sync(&plugin, ctx("c"), "echo", &tenant(), None).await.expect("slow but within limits");
+    rt.sync(&plugin, ctx("c"), "echo", &tenant(), None)
+        .await
+        .expect("slow but within limits");
 }
 
 #[tokio::test]
@@ -262,7 +343,9 @@ async fn concurrent_calls_each_get_a_fresh_instance() {
         let (rt, plugin) = (rt.clone(), plugin.clone());
         tasks.push(tokio::spawn(async move {
             let stream = format!("records:{}", i + 1);
-            rt.sync(&plugin, ctx("c"), &stream, &tenant(), None).await.map(|b| b.records.len())
+            rt.sync(&plugin, ctx("c"), &stream, &tenant(), None)
+                .await
+                .map(|b| b.records.len())
         }));
     }
     for (i, task) in tasks.into_iter().enumerate() {

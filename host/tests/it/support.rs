@@ -49,7 +49,8 @@ pub fn component(name: &str) -> Vec<u8> {
             assert!(status.success(), "building the test plugins failed");
         });
     }
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask build`)", path.display()))
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run `cargo xtask build`)", path.display()))
 }
 
 /// Compiled artifacts shared by every test run (keyed by the engine's compatibility).
@@ -91,15 +92,29 @@ async fn echo(State(state): State<Arc<ServerState>>, headers: HeaderMap) -> impl
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    state.authorizations.lock().expect("lock").push(auth.clone());
+    state
+        .authorizations
+        .lock()
+        .expect("lock")
+        .push(auth.clone());
     if let Some(t) = headers.get("x-tenant").and_then(|v| v.to_str().ok()) {
         state.tenants.lock().expect("lock").push(t.to_owned());
     }
     let reject = state.reject_token.lock().expect("lock").clone();
     if reject.is_some_and(|t| auth == format!("Bearer {t}")) {
-        return (StatusCode::UNAUTHORIZED, [("x-seen", "rejected")], "{\"Detail\":\"TokenExpired\"}").into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            [("x-seen", "rejected")],
+            "{\"Detail\":\"TokenExpired\"}",
+        )
+            .into_response();
     }
-    (StatusCode::OK, [("x-seen", "yes")], "{\"hello\":\"plugin\"}").into_response()
+    (
+        StatusCode::OK,
+        [("x-seen", "yes")],
+        "{\"hello\":\"plugin\"}",
+    )
+        .into_response()
 }
 
 async fn huge() -> impl IntoResponse {
@@ -128,7 +143,9 @@ impl TestServer {
             .route("/echo", get(echo))
             .route("/huge", get(huge))
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -152,7 +169,11 @@ pub struct ScriptedBroker {
 }
 
 impl GrantBroker for ScriptedBroker {
-    fn access_token<'a>(&'a self, _: &'a PluginInfo, ctx: &'a CallContext) -> BoxFuture<'a, Result<SecretText, BrokerError>> {
+    fn access_token<'a>(
+        &'a self,
+        _: &'a PluginInfo,
+        ctx: &'a CallContext,
+    ) -> BoxFuture<'a, Result<SecretText, BrokerError>> {
         Box::pin(async move {
             match ctx.connection {
                 Some(_) => Ok(SecretText::new(ACCESS_TOKEN.into())),
@@ -202,27 +223,41 @@ impl GrantBroker for ScriptedBroker {
         })
     }
 
-    fn refresh<'a>(&'a self, _: &'a PluginInfo, _: &'a CallContext, _: Fields) -> BoxFuture<'a, Result<TokenInfo, TokenError>> {
+    fn refresh<'a>(
+        &'a self,
+        _: &'a PluginInfo,
+        _: &'a CallContext,
+        _: Fields,
+    ) -> BoxFuture<'a, Result<TokenInfo, TokenError>> {
         Box::pin(async move {
             self.oauth_refreshes.fetch_add(1, Ordering::SeqCst);
             Err(TokenError::InvalidGrant("refresh token expired".into()))
         })
     }
 
-    fn revoke<'a>(&'a self, _: &'a PluginInfo, _: &'a CallContext, _: RevokeFormat) -> BoxFuture<'a, Result<(), TokenError>> {
+    fn revoke<'a>(
+        &'a self,
+        _: &'a PluginInfo,
+        _: &'a CallContext,
+        _: RevokeFormat,
+    ) -> BoxFuture<'a, Result<(), TokenError>> {
         Box::pin(async { Ok(()) })
     }
 }
 
 /// A runtime with `limits`, wired to `server` and `broker`.
-pub fn runtime(limits: RuntimeLimits, server: Option<&TestServer>, broker: Arc<ScriptedBroker>) -> Runtime {
+pub fn runtime(
+    limits: RuntimeLimits,
+    server: Option<&TestServer>,
+    broker: Arc<ScriptedBroker>,
+) -> Runtime {
     let overrides = server.map(TestServer::overrides).unwrap_or_default();
-    let caps = Capabilities {
-        http: Arc::new(HttpCapability::new(overrides, &limits).expect("http")),
-        grants: broker,
-        state: Arc::new(MemoryState::default()),
-        clock: Arc::new(SystemClock),
-    };
+    let caps = Capabilities::new(
+        Arc::new(HttpCapability::new(overrides, &limits).expect("http")),
+        broker,
+        Arc::new(MemoryState::default()),
+        Arc::new(SystemClock),
+    );
     Runtime::new(limits, caps).expect("runtime")
 }
 

@@ -46,7 +46,8 @@ impl std::fmt::Debug for Sealed {
 }
 
 /// A decrypted secret. Wiped from memory when dropped; `Debug` prints `Secret(***)`.
-#[derive(Clone, PartialEq, Eq)]
+/// Deliberately not `PartialEq`: compare secrets in constant time (`subtle`) if ever needed.
+#[derive(Clone)]
 pub struct Secret(Zeroizing<String>);
 
 impl Secret {

@@ -69,16 +69,18 @@ impl IntoResponse for Outcome {
     fn into_response(self) -> Response {
         match self {
             Self::Page(status, html) => (status, Html(html)).into_response(),
-            Self::Redirect(location) => {
-                (StatusCode::FOUND, [(LOCATION, location)]).into_response()
-            }
+            Self::Redirect(location) => (StatusCode::FOUND, [(LOCATION, location)]).into_response(),
         }
     }
 }
 
 /// `GET /login.xero.com/identity/connect/authorize`.
 pub(crate) async fn xero(State(s): State<Arc<SimControl>>, RawQuery(q): RawQuery) -> Outcome {
-    run(&s, Provider::Xero, &Params::parse(q.unwrap_or_default().as_bytes()))
+    run(
+        &s,
+        Provider::Xero,
+        &Params::parse(q.unwrap_or_default().as_bytes()),
+    )
 }
 
 /// `GET /appcenter.intuit.com/connect/oauth2`.
@@ -92,7 +94,11 @@ pub(crate) async fn qbo(State(s): State<Arc<SimControl>>, RawQuery(q): RawQuery)
 
 fn run(s: &SimControl, provider: Provider, all: &Params) -> Outcome {
     let now = s.now_ms();
-    let (sim, oauth): (Vec<_>, Vec<_>) = all.0.iter().cloned().partition(|(k, _)| k.starts_with("sim_"));
+    let (sim, oauth): (Vec<_>, Vec<_>) = all
+        .0
+        .iter()
+        .cloned()
+        .partition(|(k, _)| k.starts_with("sim_"));
     let (sim, oauth) = (Params(sim), Params(oauth));
     let mut st = s.lock();
     *st.counters.authorize_requests.entry(provider).or_default() += 1;
@@ -144,22 +150,46 @@ pub(crate) fn drive(
 
 fn decide(st: &mut SimState, provider: Provider, now: Millis, p: &Params, sim: &Params) -> Outcome {
     let page = |status: StatusCode, error: &str, description: &str| {
-        Outcome::Page(status, consent_page::error_page(provider, error, description))
+        Outcome::Page(
+            status,
+            consent_page::error_page(provider, error, description),
+        )
     };
     let Some(client_id) = p.get("client_id") else {
-        return page(StatusCode::BAD_REQUEST, "invalid_request", "client_id is missing");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "client_id is missing",
+        );
     };
     let Some(app) = st.apps.get(&(provider, client_id.to_owned())).cloned() else {
-        return page(StatusCode::BAD_REQUEST, "unauthorized_client", "Unknown client or client not enabled");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            "Unknown client or client not enabled",
+        );
     };
     let Some(redirect_uri) = p.get("redirect_uri") else {
-        return page(StatusCode::BAD_REQUEST, "invalid_request", "redirect_uri is missing");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "redirect_uri is missing",
+        );
     };
     if !app.redirect_uris.iter().any(|u| u == redirect_uri) {
-        return page(StatusCode::BAD_REQUEST, "invalid_request", "Invalid redirect_uri");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Invalid redirect_uri",
+        );
     }
     let state = p.get("state");
-    let error_redirect = |error: &str| Outcome::Redirect(callback(redirect_uri, &[("error", Some(error)), ("state", state)]));
+    let error_redirect = |error: &str| {
+        Outcome::Redirect(callback(
+            redirect_uri,
+            &[("error", Some(error)), ("state", state)],
+        ))
+    };
     match p.get("response_type") {
         Some("code") => {}
         None => return error_redirect("invalid_request"),
@@ -183,13 +213,27 @@ fn decide(st: &mut SimState, provider: Provider, now: Millis, p: &Params, sim: &
     match decision {
         "approve" => {}
         "deny" => return error_redirect("access_denied"),
-        _ => return page(StatusCode::BAD_REQUEST, "invalid_request", "sim_decision must be approve or deny"),
+        _ => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "sim_decision must be approve or deny",
+            );
+        }
     }
     let Some(username) = sim.get("sim_user") else {
-        return page(StatusCode::BAD_REQUEST, "login_required", "sim_user is missing");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "login_required",
+            "sim_user is missing",
+        );
     };
     if st.user(provider, username).is_err() {
-        return page(StatusCode::BAD_REQUEST, "login_required", &format!("unknown {provider} user {username}"));
+        return page(
+            StatusCode::BAD_REQUEST,
+            "login_required",
+            &format!("unknown {provider} user {username}"),
+        );
     }
     let tenants = match choose_tenants(st, &app, p, sim, username, needs_tenant) {
         Ok(t) => t,
@@ -253,7 +297,12 @@ fn choose_tenants(
         return Ok(Vec::new());
     }
     let mut tenants: Vec<String> = Vec::new();
-    for wanted in sim.all("sim_orgs").flat_map(|v| v.split(',')).map(str::trim).filter(|v| !v.is_empty()) {
+    for wanted in sim
+        .all("sim_orgs")
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
         let org = st
             .orgs
             .iter()
@@ -268,7 +317,8 @@ fn choose_tenants(
         }
     }
     let single = app.provider == Provider::Quickbooks
-        || p.get("acr_values").is_some_and(|v| v.split(' ').any(|a| a == "bulk_connect:false"));
+        || p.get("acr_values")
+            .is_some_and(|v| v.split(' ').any(|a| a == "bulk_connect:false"));
     match (tenants.len(), single) {
         (0, _) => Err("select an organisation to connect".into()),
         (1, _) | (_, false) => Ok(tenants),
@@ -300,7 +350,10 @@ mod tests {
     #[test]
     fn callback_encoding() {
         assert_eq!(
-            callback("https://a.example/cb?x=1", &[("code", Some("a b+c")), ("state", None)]),
+            callback(
+                "https://a.example/cb?x=1",
+                &[("code", Some("a b+c")), ("state", None)]
+            ),
             "https://a.example/cb?x=1&code=a%20b%2Bc"
         );
     }

@@ -39,9 +39,10 @@ pub fn is_form(headers: &HeaderMap) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+            v.split(';').next().is_some_and(|m| {
+                m.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
         })
 }
 
@@ -127,7 +128,11 @@ pub fn client_auth(headers: &HeaderMap, form: &Params) -> ClientAuth {
 
 /// Constant-time-ish string comparison (length leak only), for secrets.
 pub fn secret_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]
@@ -148,7 +153,10 @@ mod tests {
             })
         );
         let enc = STANDARD.encode("id:sec");
-        h.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Basic {enc}")).unwrap());
+        h.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Basic {enc}")).unwrap(),
+        );
         match client_auth(&h, &form) {
             ClientAuth::Presented(c) => {
                 assert_eq!(c.client_id, "id");

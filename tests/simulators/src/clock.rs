@@ -19,6 +19,15 @@ pub const HOUR: Millis = 60 * MINUTE;
 /// One day, in [`Millis`].
 pub const DAY: Millis = 24 * HOUR;
 
+/// The clock never reads later than 9999-12-31T23:59:59.999Z ...
+pub const MAX_MS: Millis = 253_402_300_799_999;
+/// ... nor earlier than 0001-01-01T00:00:00Z, so expiry arithmetic cannot overflow.
+pub const MIN_MS: Millis = -62_135_596_800_000;
+
+fn clamp(ms: Millis) -> Millis {
+    ms.clamp(MIN_MS, MAX_MS)
+}
+
 #[derive(Debug)]
 struct ClockInner {
     /// Added to the real time while the clock runs.
@@ -56,7 +65,7 @@ impl Clock {
     /// and [`set`](Self::set).
     pub fn frozen_at(at: SystemTime) -> Self {
         let clock = Self::real();
-        clock.lock().frozen_at = Some(system_to_ms(at));
+        clock.lock().frozen_at = Some(clamp(system_to_ms(at)));
         clock
     }
 
@@ -67,10 +76,10 @@ impl Clock {
     /// The simulated time, in milliseconds since the Unix epoch.
     pub fn now_ms(&self) -> Millis {
         let inner = self.lock();
-        match inner.frozen_at {
+        clamp(match inner.frozen_at {
             Some(t) => t,
-            None => real_now_ms() + inner.offset_ms,
-        }
+            None => real_now_ms().saturating_add(inner.offset_ms),
+        })
     }
 
     /// The simulated time as a [`SystemTime`].
@@ -87,8 +96,8 @@ impl Clock {
     pub fn advance_ms(&self, by: Millis) {
         let mut inner = self.lock();
         match inner.frozen_at.as_mut() {
-            Some(t) => *t = t.saturating_add(by),
-            None => inner.offset_ms = inner.offset_ms.saturating_add(by),
+            Some(t) => *t = clamp(t.saturating_add(by)),
+            None => inner.offset_ms = clamp(inner.offset_ms.saturating_add(by)),
         }
     }
 
@@ -99,6 +108,7 @@ impl Clock {
 
     /// Sets the clock to `at_ms` milliseconds since the epoch.
     pub fn set_ms(&self, at_ms: Millis) {
+        let at_ms = clamp(at_ms);
         let mut inner = self.lock();
         match inner.frozen_at.as_mut() {
             Some(t) => *t = at_ms,
@@ -141,11 +151,13 @@ pub fn system_to_ms(t: SystemTime) -> Millis {
 
 /// Converts [`Millis`] to a [`SystemTime`].
 pub fn ms_to_system(ms: Millis) -> SystemTime {
-    if ms >= 0 {
-        UNIX_EPOCH + Duration::from_millis(ms.unsigned_abs())
+    let d = Duration::from_millis(ms.unsigned_abs());
+    let t = if ms >= 0 {
+        UNIX_EPOCH.checked_add(d)
     } else {
-        UNIX_EPOCH - Duration::from_millis(ms.unsigned_abs())
-    }
+        UNIX_EPOCH.checked_sub(d)
+    };
+    t.unwrap_or(UNIX_EPOCH)
 }
 
 #[cfg(test)]
@@ -160,6 +172,15 @@ mod tests {
         assert_eq!(c.now_ms(), 1_060_000);
         c.set_ms(5);
         assert_eq!(c.now_ms(), 5);
+    }
+
+    #[test]
+    fn extreme_settings_are_clamped() {
+        let c = Clock::real();
+        c.set_ms(i64::MAX);
+        assert_eq!(c.now_ms(), MAX_MS);
+        c.advance_ms(i64::MIN);
+        assert!(c.now_ms() >= MIN_MS);
     }
 
     #[test]

@@ -70,7 +70,11 @@ pub(crate) fn consent_page(
         .collect();
     let mut orgs_html = String::new();
     if needs_tenant {
-        let kind = if provider == Provider::Xero { "checkbox" } else { "radio" };
+        let kind = if provider == Provider::Xero {
+            "checkbox"
+        } else {
+            "radio"
+        };
         orgs_html.push_str("<fieldset><legend>Organisations</legend>");
         for o in st.orgs.iter().filter(|o| o.provider == provider) {
             let members: Vec<&str> = o.members.iter().map(String::as_str).collect();
@@ -107,7 +111,10 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
         assert!(error_page(Provider::Xero, "e", "<b>").contains("&lt;b&gt;"));
     }
 }

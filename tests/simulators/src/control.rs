@@ -21,9 +21,14 @@ pub struct SimControl {
 }
 
 impl SimControl {
-    pub(crate) fn new(clock: Clock, modes: Modes, log_capacity: usize) -> Self {
+    pub(crate) fn new(
+        clock: Clock,
+        modes: Modes,
+        log_capacity: usize,
+        limits: crate::xero::ratelimit::RateLimits,
+    ) -> Self {
         Self {
-            state: Mutex::new(SimState::new(modes, log_capacity)),
+            state: Mutex::new(SimState::new(modes, log_capacity, limits)),
             clock,
         }
     }
@@ -64,18 +69,32 @@ impl SimControl {
     }
 
     /// Replaces the client secret; the old one now gets `invalid_client`. Returns the new.
-    pub fn rotate_client_secret(&self, provider: Provider, client_id: &str) -> Result<String, SimError> {
+    pub fn rotate_client_secret(
+        &self,
+        provider: Provider,
+        client_id: &str,
+    ) -> Result<String, SimError> {
         self.lock().rotate_client_secret(provider, client_id)
     }
 
     /// Switches an app's Xero scope model.
-    pub fn set_scope_model(&self, provider: Provider, client_id: &str, model: ScopeModel) -> Result<(), SimError> {
+    pub fn set_scope_model(
+        &self,
+        provider: Provider,
+        client_id: &str,
+        model: ScopeModel,
+    ) -> Result<(), SimError> {
         self.lock().app_mut(provider, client_id)?.scope_model = model;
         Ok(())
     }
 
     /// Grants or withdraws premium `/Journals` access (read by the data endpoints).
-    pub fn set_journals_premium(&self, provider: Provider, client_id: &str, on: bool) -> Result<(), SimError> {
+    pub fn set_journals_premium(
+        &self,
+        provider: Provider,
+        client_id: &str,
+        on: bool,
+    ) -> Result<(), SimError> {
         self.lock().app_mut(provider, client_id)?.journals_premium = on;
         Ok(())
     }
@@ -122,7 +141,11 @@ impl SimControl {
     /// connections to the tenant are deleted and grants left without any connection are
     /// revoked; QuickBooks: the app's grants for the company are revoked (refresh →
     /// `invalid_grant`, API → 403 code 3100). Returns how many grants were revoked.
-    pub fn disconnect_app_provider_side(&self, client_id: &str, tenant_id: &str) -> Result<usize, SimError> {
+    pub fn disconnect_app_provider_side(
+        &self,
+        client_id: &str,
+        tenant_id: &str,
+    ) -> Result<usize, SimError> {
         self.lock().disconnect_app(client_id, tenant_id)
     }
 
@@ -201,7 +224,8 @@ impl SimControl {
         tenant: Option<&str>,
     ) -> Result<Grant, ApiDenial> {
         let now = self.now_ms();
-        self.lock().authorize_api_call(provider, bearer, tenant, now)
+        self.lock()
+            .authorize_api_call(provider, bearer, tenant, now)
     }
 
     /// Plays the user at the consent screen for an authorize URL, without HTTP: the same

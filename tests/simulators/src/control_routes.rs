@@ -28,12 +28,21 @@ pub(crate) fn router() -> Router<Arc<SimControl>> {
         .route("/clock/advance", post(clock_advance))
         .route("/clock/set", post(clock_set))
         .route("/apps", post(add_app))
-        .route("/apps/{provider}/{client_id}/rotate-secret", post(rotate_secret))
+        .route(
+            "/apps/{provider}/{client_id}/rotate-secret",
+            post(rotate_secret),
+        )
         .route("/apps/{provider}/{client_id}/settings", post(app_settings))
         .route("/users", post(add_user))
-        .route("/users/{provider}/{username}/change-password", post(change_password))
+        .route(
+            "/users/{provider}/{username}/change-password",
+            post(change_password),
+        )
         .route("/orgs", post(add_org))
-        .route("/orgs/{tenant}/members/{username}", put(add_member).delete(remove_member))
+        .route(
+            "/orgs/{tenant}/members/{username}",
+            put(add_member).delete(remove_member),
+        )
         .route("/orgs/{tenant}/disconnect/{client_id}", post(disconnect))
         .route("/counters", get(counters))
         .route("/counters/reset", post(reset_counters))
@@ -44,6 +53,7 @@ pub(crate) fn router() -> Router<Arc<SimControl>> {
         .route("/modes", get(modes).put(set_modes))
         .route("/fail-next-token", post(fail_next_token))
         .route("/authorize", post(authorize))
+        .nest("/xero", crate::xero::control_routes::router())
 }
 
 fn provider(s: &str) -> Result<Provider, SimError> {
@@ -131,7 +141,10 @@ async fn add_app(State(s): S, Json(a): Json<NewApp>) -> Result<Response, SimErro
     Ok((StatusCode::CREATED, Json(s.app(provider, &client_id)?)).into_response())
 }
 
-async fn rotate_secret(State(s): S, Path((p, id)): Path<(String, String)>) -> Result<Json<Value>, SimError> {
+async fn rotate_secret(
+    State(s): S,
+    Path((p, id)): Path<(String, String)>,
+) -> Result<Json<Value>, SimError> {
     let secret = s.rotate_client_secret(provider(&p)?, &id)?;
     Ok(Json(json!({"client_id": id, "client_secret": secret})))
 }
@@ -165,10 +178,17 @@ struct NewUser {
 
 async fn add_user(State(s): S, Json(u): Json<NewUser>) -> Result<Response, SimError> {
     let user_id = s.add_user(provider(&u.provider)?, &u.username)?;
-    Ok((StatusCode::CREATED, Json(json!({"username": u.username, "user_id": user_id}))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"username": u.username, "user_id": user_id})),
+    )
+        .into_response())
 }
 
-async fn change_password(State(s): S, Path((p, user)): Path<(String, String)>) -> Result<Json<Value>, SimError> {
+async fn change_password(
+    State(s): S,
+    Path((p, user)): Path<(String, String)>,
+) -> Result<Json<Value>, SimError> {
     let n = s.change_password(provider(&p)?, &user)?;
     Ok(Json(json!({"revoked_grants": n})))
 }
@@ -186,20 +206,33 @@ async fn add_org(State(s): S, Json(o): Json<NewOrg>) -> Result<Response, SimErro
     for m in &o.members {
         s.grant_user_access(m, &tenant_id)?;
     }
-    Ok((StatusCode::CREATED, Json(json!({"tenant_id": tenant_id, "name": o.name}))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"tenant_id": tenant_id, "name": o.name})),
+    )
+        .into_response())
 }
 
-async fn add_member(State(s): S, Path((tenant, user)): Path<(String, String)>) -> Result<StatusCode, SimError> {
+async fn add_member(
+    State(s): S,
+    Path((tenant, user)): Path<(String, String)>,
+) -> Result<StatusCode, SimError> {
     s.grant_user_access(&user, &tenant)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn remove_member(State(s): S, Path((tenant, user)): Path<(String, String)>) -> Result<StatusCode, SimError> {
+async fn remove_member(
+    State(s): S,
+    Path((tenant, user)): Path<(String, String)>,
+) -> Result<StatusCode, SimError> {
     s.remove_user_from_org(&user, &tenant)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn disconnect(State(s): S, Path((tenant, client_id)): Path<(String, String)>) -> Result<Json<Value>, SimError> {
+async fn disconnect(
+    State(s): S,
+    Path((tenant, client_id)): Path<(String, String)>,
+) -> Result<Json<Value>, SimError> {
     let n = s.disconnect_app_provider_side(&client_id, &tenant)?;
     Ok(Json(json!({"revoked_grants": n})))
 }
@@ -262,7 +295,10 @@ fn five_oh_three() -> u16 {
 
 async fn fail_next_token(State(s): S, Json(f): Json<FailNext>) -> Result<StatusCode, SimError> {
     if !(100..=599).contains(&f.status) {
-        return Err(SimError::InvalidArgument(format!("status {} out of range", f.status)));
+        return Err(SimError::InvalidArgument(format!(
+            "status {} out of range",
+            f.status
+        )));
     }
     s.fail_next_token_requests(provider(&f.provider)?, f.count, f.status);
     Ok(StatusCode::NO_CONTENT)

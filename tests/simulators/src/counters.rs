@@ -42,14 +42,16 @@ pub struct Counters {
     /// Data/API calls that reached the bearer check, per provider.
     #[serde(serialize_with = "ser_provider_map")]
     pub api_calls: BTreeMap<Provider, u64>,
+    /// Xero data calls admitted past authentication, scopes and rate limits, per tenant.
+    pub xero_data_calls: BTreeMap<String, u64>,
+    /// Xero 429s issued, per `X-Rate-Limit-Problem` value.
+    pub xero_rate_limited: BTreeMap<String, u64>,
 }
 
 impl Counters {
     /// Token requests of `provider`, optionally only one `grant_type` (all outcomes).
     pub fn token_requests(&self, provider: Provider, grant_type: Option<&str>) -> u64 {
-        self.sum_tokens(|k| {
-            k.provider == provider && grant_type.is_none_or(|g| k.grant_type == g)
-        })
+        self.sum_tokens(|k| k.provider == provider && grant_type.is_none_or(|g| k.grant_type == g))
     }
 
     /// Successful token requests of `provider`, optionally one `grant_type`.
@@ -80,6 +82,21 @@ impl Counters {
         self.revocations
             .iter()
             .filter(|((p, _), _)| *p == provider)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Admitted Xero data calls on `tenant`.
+    pub fn data_calls(&self, tenant: &str) -> u64 {
+        self.xero_data_calls.get(tenant).copied().unwrap_or(0)
+    }
+
+    /// Xero 429s issued for `problem` (`minute`, `day`, `concurrent`, `appminute`), or
+    /// all of them.
+    pub fn rate_limited(&self, problem: Option<&str>) -> u64 {
+        self.xero_rate_limited
+            .iter()
+            .filter(|(p, _)| problem.is_none_or(|want| *p == want))
             .map(|(_, n)| n)
             .sum()
     }

@@ -192,7 +192,10 @@ mod tests {
             scopes: &scopes,
         });
         let c = decode_claims(&t).expect("claims");
-        assert_eq!(c["exp"].as_i64().unwrap() - c["nbf"].as_i64().unwrap(), 1800);
+        assert_eq!(
+            c["exp"].as_i64().unwrap() - c["nbf"].as_i64().unwrap(),
+            1800
+        );
         assert_eq!(c["scope"][1], "accounting.settings");
         assert_eq!(c["authentication_event_id"], "e");
     }

@@ -58,8 +58,7 @@ pub use grants::{
     XERO_GRACE, XERO_RT_IDLE,
 };
 pub use model::{
-    App, AppSpec, Connection, Grant, GrantInfo, GrantState, Modes, Org, Provider,
-    QboPreviousRt, QboRefreshValue, RevokeReason, ScopeModel, User, XeroGraceReuse,
-    XeroReconsent,
+    App, AppSpec, Connection, Grant, GrantInfo, GrantState, Modes, Org, Provider, QboPreviousRt,
+    QboRefreshValue, RevokeReason, ScopeModel, User, XeroGraceReuse, XeroReconsent,
 };
 pub use sim::{HOSTS, SimConfig, Simulator};

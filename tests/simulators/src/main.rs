@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use clap::Parser;
 use mooring_simulators::ids::{random_b64url, random_from, random_hex};
+use mooring_simulators::xero::data::{Country, GenerateOptions, OrgSize};
 use mooring_simulators::{AppSpec, Provider, ScopeModel, SimConfig, Simulator};
 use serde_json::{Value, json};
 
@@ -24,7 +25,10 @@ struct Args {
     seed_demo: bool,
     /// Redirect URI(s) registered for the demo apps (Xero only accepts https or
     /// http://localhost).
-    #[arg(long = "redirect-uri", default_value = "http://localhost:8080/oauth/callback")]
+    #[arg(
+        long = "redirect-uri",
+        default_value = "http://localhost:8080/oauth/callback"
+    )]
     redirect_uris: Vec<String>,
     /// Scope model of the demo Xero app.
     #[arg(long, value_enum, default_value = "granular")]
@@ -32,6 +36,12 @@ struct Args {
     /// Demo user name (same at both providers).
     #[arg(long, default_value = "demo@example.com")]
     demo_user: String,
+    /// Size of the demo Xero organisations' generated data: empty, small, medium, large.
+    #[arg(long, default_value = "small")]
+    xero_org_size: String,
+    /// Seed of the demo Xero data generator.
+    #[arg(long, default_value_t = 42)]
+    xero_seed: u64,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -49,8 +59,14 @@ fn seed(sim: &Simulator, args: &Args) -> anyhow::Result<Value> {
         ScopeModelArg::Mixed => ScopeModel::Mixed,
     };
     sim.add_app(
-        AppSpec::new(Provider::Xero, &xero_id, &xero_secret, args.redirect_uris.clone())
-            .scope_model(model),
+        AppSpec::new(
+            Provider::Xero,
+            &xero_id,
+            &xero_secret,
+            args.redirect_uris.clone(),
+        )
+        .scope_model(model)
+        .journals_premium(true),
     )?;
     let alnum = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let qbo_id = format!("AB{}", random_from(alnum, 48));
@@ -63,11 +79,18 @@ fn seed(sim: &Simulator, args: &Args) -> anyhow::Result<Value> {
     ))?;
     sim.add_user(Provider::Xero, user)?;
     sim.add_user(Provider::Quickbooks, user)?;
+    let size = OrgSize::preset(&args.xero_org_size)
+        .with_context(|| format!("unknown --xero-org-size {:?}", args.xero_org_size))?;
     let mut xero_tenants = Vec::new();
-    for name in ["UK Ltd", "USA Inc"] {
+    for (i, (name, country)) in [("UK Ltd", Country::UK), ("USA Inc", Country::US)]
+        .into_iter()
+        .enumerate()
+    {
         let id = sim.add_org(Provider::Xero, name);
         sim.grant_user_access(user, &id)?;
-        xero_tenants.push(json!({"tenant_id": id, "name": name}));
+        let opts = GenerateOptions::new(size, args.xero_seed + i as u64).country(country);
+        let summary = sim.generate_xero_org(&id, opts)?;
+        xero_tenants.push(json!({"tenant_id": id, "name": name, "data": summary}));
     }
     let company = "Mooring Demo Company";
     let realm = sim.add_org(Provider::Quickbooks, company);
@@ -79,6 +102,7 @@ fn seed(sim: &Simulator, args: &Args) -> anyhow::Result<Value> {
             "client_secret": xero_secret,
             "redirect_uris": args.redirect_uris,
             "scope_model": model,
+            "journals_premium": true,
             "tenants": xero_tenants,
         },
         "quickbooks": {
@@ -114,7 +138,9 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     println!("{out}");
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
     sim.shutdown().await;
     Ok(())
 }

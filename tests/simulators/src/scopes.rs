@@ -104,7 +104,9 @@ pub fn validate(app: &App, scopes: &[String], now: Millis) -> Result<(), String>
                     || XERO_IDENTITY.contains(&s.as_str())
                     || XERO_COMMON.contains(&s.as_str())
                     || XERO_GRANULAR.contains(&s.as_str());
-                known && !(broad && (app.scope_model == ScopeModel::Granular || now >= xero_broad_end()))
+                known
+                    && !(broad
+                        && (app.scope_model == ScopeModel::Granular || now >= xero_broad_end()))
             }
             Provider::Quickbooks => QBO_SCOPES.contains(&s.as_str()),
         };
@@ -149,12 +151,18 @@ mod tests {
         let g = app(Provider::Xero, ScopeModel::Granular);
         let m = app(Provider::Xero, ScopeModel::Mixed);
         let broad = split("openid accounting.transactions.read");
-        assert_eq!(validate(&g, &broad, now), Err("accounting.transactions.read".into()));
+        assert_eq!(
+            validate(&g, &broad, now),
+            Err("accounting.transactions.read".into())
+        );
         assert_eq!(validate(&m, &broad, now), Ok(()));
         assert!(validate(&m, &broad, date_ms(2027, 9, 14)).is_err());
         let gran = split("offline_access accounting.invoices.read accounting.journals.read");
         assert_eq!(validate(&g, &gran, now), Ok(()));
-        assert_eq!(validate(&g, &split("accounting.bogus"), now), Err("accounting.bogus".into()));
+        assert_eq!(
+            validate(&g, &split("accounting.bogus"), now),
+            Err("accounting.bogus".into())
+        );
     }
 
     #[test]

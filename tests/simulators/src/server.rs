@@ -26,17 +26,35 @@ const INTUIT_PREFIXES: &[&str] = &[
 
 /// Builds the whole router around a control handle.
 pub(crate) fn router(control: Arc<SimControl>) -> Router {
-    Router::new()
-        .route("/login.xero.com/identity/connect/authorize", get(authorize::xero))
+    xero::api::routes(Router::new())
+        .route(
+            "/login.xero.com/identity/connect/authorize",
+            get(authorize::xero),
+        )
         .route("/identity.xero.com/connect/token", post(xero::token::token))
-        .route("/identity.xero.com/connect/revocation", post(xero::token::revocation))
+        .route(
+            "/identity.xero.com/connect/revocation",
+            post(xero::token::revocation),
+        )
         .route("/api.xero.com/connections", get(xero::connections::list))
         .route("/api.xero.com/Connections", get(xero::connections::list))
-        .route("/api.xero.com/connections/{id}", delete(xero::connections::delete))
-        .route("/api.xero.com/Connections/{id}", delete(xero::connections::delete))
+        .route(
+            "/api.xero.com/connections/{id}",
+            delete(xero::connections::delete),
+        )
+        .route(
+            "/api.xero.com/Connections/{id}",
+            delete(xero::connections::delete),
+        )
         .route("/appcenter.intuit.com/connect/oauth2", get(authorize::qbo))
-        .route("/oauth.platform.intuit.com/oauth2/v1/tokens/bearer", post(qbo::token::token))
-        .route("/developer.api.intuit.com/v2/oauth2/tokens/revoke", post(qbo::token::revoke))
+        .route(
+            "/oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+            post(qbo::token::token),
+        )
+        .route(
+            "/developer.api.intuit.com/v2/oauth2/tokens/revoke",
+            post(qbo::token::revoke),
+        )
         .route(
             "/developer.api.intuit.com/.well-known/openid_configuration",
             get(qbo::discovery::production),

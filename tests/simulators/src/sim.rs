@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::control::SimControl;
 use crate::error::SimError;
 use crate::model::{Modes, Provider};
+use crate::xero::ratelimit::RateLimits;
 
 /// Every real host the simulator serves, each under `/<host>/...`.
 pub const HOSTS: &[&str] = &[
@@ -36,6 +37,8 @@ pub struct SimConfig {
     pub modes: Modes,
     /// How many requests the log keeps (oldest dropped first).
     pub request_log_capacity: usize,
+    /// Xero API limits (default: Xero's 60/min, 5,000/day, 5 concurrent, 10,000/min app).
+    pub xero_rate_limits: RateLimits,
 }
 
 impl Default for SimConfig {
@@ -45,6 +48,7 @@ impl Default for SimConfig {
             clock: Clock::real(),
             modes: Modes::default(),
             request_log_capacity: 10_000,
+            xero_rate_limits: RateLimits::default(),
         }
     }
 }
@@ -67,6 +71,7 @@ impl Simulator {
             config.clock,
             config.modes,
             config.request_log_capacity,
+            config.xero_rate_limits,
         ));
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;

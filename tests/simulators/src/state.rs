@@ -15,6 +15,8 @@ use crate::model::{
     Provider, RefreshTokenRecord, RevokeReason, User,
 };
 use crate::scopes::default_scope_model;
+use crate::xero::data::OrgData;
+use crate::xero::ratelimit::{RateLimits, RateState};
 
 /// The whole simulated world.
 #[derive(Debug)]
@@ -38,12 +40,18 @@ pub(crate) struct SimState {
     pub(crate) modes: Modes,
     /// Injected token-endpoint failures: (remaining count, HTTP status).
     pub(crate) fail_next: HashMap<Provider, (u32, u16)>,
-    /// Xero app-wide minute window per client id: (minute number, calls).
-    pub(crate) app_minute: HashMap<String, (i64, u32)>,
+    /// Xero rate-limit windows (per app and tenant, and app-wide).
+    pub(crate) xero_rate: RateState,
+    /// Xero organisations' accounting data, by tenant id (created on first use).
+    pub(crate) xero_data: HashMap<String, OrgData>,
+    /// Extra time every admitted Xero data call takes (to make calls overlap).
+    pub(crate) xero_latency_ms: u64,
+    /// After this many more admitted Xero data calls, every Xero access token expires.
+    pub(crate) xero_expire_after: Option<u64>,
 }
 
 impl SimState {
-    pub(crate) fn new(modes: Modes, log_capacity: usize) -> Self {
+    pub(crate) fn new(modes: Modes, log_capacity: usize, limits: RateLimits) -> Self {
         Self {
             apps: HashMap::new(),
             users: HashMap::new(),
@@ -60,7 +68,10 @@ impl SimState {
             requests: RequestLog::new(log_capacity),
             modes,
             fail_next: HashMap::new(),
-            app_minute: HashMap::new(),
+            xero_rate: RateState::new(limits),
+            xero_data: HashMap::new(),
+            xero_latency_ms: 0,
+            xero_expire_after: None,
         }
     }
 
@@ -146,7 +157,11 @@ impl SimState {
 
     // ---- users and organisations -----------------------------------------------------
 
-    pub(crate) fn add_user(&mut self, provider: Provider, username: &str) -> Result<String, SimError> {
+    pub(crate) fn add_user(
+        &mut self,
+        provider: Provider,
+        username: &str,
+    ) -> Result<String, SimError> {
         let key = (provider, username.to_owned());
         if username.is_empty() {
             return Err(SimError::InvalidArgument("empty user name".into()));
@@ -216,7 +231,11 @@ impl SimState {
             .ok_or_else(|| SimError::UnknownTenant(tenant_id.to_owned()))
     }
 
-    pub(crate) fn grant_user_access(&mut self, username: &str, tenant_id: &str) -> Result<(), SimError> {
+    pub(crate) fn grant_user_access(
+        &mut self,
+        username: &str,
+        tenant_id: &str,
+    ) -> Result<(), SimError> {
         let provider = self.org(tenant_id)?.provider;
         self.user(provider, username)?;
         self.org_mut(tenant_id)?.members.insert(username.to_owned());
@@ -227,7 +246,11 @@ impl SimState {
     /// every app), so `/connections` stops listing it and data calls get 403; the grant
     /// itself stays valid for the user's other tenants. QuickBooks: grants for that
     /// company stay refreshable but data calls get 403 (code 3100).
-    pub(crate) fn remove_user_from_org(&mut self, username: &str, tenant_id: &str) -> Result<(), SimError> {
+    pub(crate) fn remove_user_from_org(
+        &mut self,
+        username: &str,
+        tenant_id: &str,
+    ) -> Result<(), SimError> {
         let provider = self.org(tenant_id)?.provider;
         self.user(provider, username)?;
         self.org_mut(tenant_id)?.members.remove(username);
@@ -238,7 +261,11 @@ impl SimState {
 
     /// Revokes every grant of the user (refresh → `invalid_grant`, API calls → 401) and
     /// ends their sessions. Returns how many grants were revoked.
-    pub(crate) fn change_password(&mut self, provider: Provider, username: &str) -> Result<usize, SimError> {
+    pub(crate) fn change_password(
+        &mut self,
+        provider: Provider,
+        username: &str,
+    ) -> Result<usize, SimError> {
         self.user(provider, username)?;
         if let Some(u) = self.users.get_mut(&(provider, username.to_owned())) {
             u.session_id = random_hex(16);
@@ -246,7 +273,9 @@ impl SimState {
         let ids: Vec<u64> = self
             .grants
             .values()
-            .filter(|g| g.provider == provider && g.username == username && g.state == GrantState::Active)
+            .filter(|g| {
+                g.provider == provider && g.username == username && g.state == GrantState::Active
+            })
             .map(|g| g.id)
             .collect();
         for id in &ids {
@@ -262,7 +291,11 @@ impl SimState {
     /// QuickBooks: every grant of the app for that company is revoked as
     /// `AppDisconnected` (refresh → `invalid_grant`, API calls → 403 code 3100).
     /// Returns how many grants were revoked.
-    pub(crate) fn disconnect_app(&mut self, client_id: &str, tenant_id: &str) -> Result<usize, SimError> {
+    pub(crate) fn disconnect_app(
+        &mut self,
+        client_id: &str,
+        tenant_id: &str,
+    ) -> Result<usize, SimError> {
         let provider = self.org(tenant_id)?.provider;
         self.app(provider, client_id)?;
         let mut revoke = Vec::new();
@@ -327,18 +360,6 @@ impl SimState {
         }
         entry.0 -= 1;
         Some(entry.1)
-    }
-
-    /// Counts one call against the Xero app-wide minute limit (10,000/min) and returns
-    /// what `X-AppMinLimit-Remaining` should say.
-    pub(crate) fn app_minute_remaining(&mut self, client_id: &str, now: Millis) -> u32 {
-        let minute = now.div_euclid(60_000);
-        let e = self.app_minute.entry(client_id.to_owned()).or_insert((minute, 0));
-        if e.0 != minute {
-            *e = (minute, 0);
-        }
-        e.1 = e.1.saturating_add(1);
-        10_000u32.saturating_sub(e.1)
     }
 }
 

@@ -109,7 +109,11 @@ impl GrantBroker for NoGrants {
         _: &'a PluginInfo,
         _: &'a CallContext,
     ) -> BoxFuture<'a, Result<(String, SecretText), BrokerError>> {
-        Box::pin(async { Err(BrokerError::Unavailable("no integration is configured".into())) })
+        Box::pin(async {
+            Err(BrokerError::Unavailable(
+                "no integration is configured".into(),
+            ))
+        })
     }
 
     fn exchange_code<'a>(
@@ -119,7 +123,11 @@ impl GrantBroker for NoGrants {
         _: String,
         _: Fields,
     ) -> BoxFuture<'a, Result<TokenInfo, TokenError>> {
-        Box::pin(async { Err(TokenError::Denied("no authorization flow is in progress".into())) })
+        Box::pin(async {
+            Err(TokenError::Denied(
+                "no authorization flow is in progress".into(),
+            ))
+        })
     }
 
     fn refresh<'a>(

@@ -19,6 +19,12 @@ use crate::runtime::host_state::HostState;
 use crate::runtime::limits::RuntimeLimits;
 use crate::runtime::overrides::HostOverrides;
 
+/// Longest `Retry-After` the host waits out itself before retrying; longer ones (a
+/// spent daily limit) are passed to the plugin as the 429 they are.
+const MAX_TRANSPARENT_WAIT: Duration = Duration::from_secs(65);
+/// How many 429s in a row the host waits out for one request.
+const MAX_429_RETRIES: u32 = 3;
+
 /// Headers only the host may set.
 const RESERVED_HEADERS: &[&str] = &["authorization", "proxy-authorization", "host", "cookie"];
 
@@ -71,8 +77,9 @@ impl HttpCapability {
         let target = self.overrides.apply(url);
         let mut builder = self.client.request(method, target).headers(headers.clone());
         if let Some(value) = authorization {
-            let mut value = HeaderValue::from_str(value)
-                .map_err(|_| HttpError::Denied("the credential is not a valid header value".into()))?;
+            let mut value = HeaderValue::from_str(value).map_err(|_| {
+                HttpError::Denied("the credential is not a valid header value".into())
+            })?;
             value.set_sensitive(true);
             builder = builder.header(reqwest::header::AUTHORIZATION, value);
         }
@@ -112,7 +119,9 @@ impl HttpCapability {
 }
 
 fn too_large(cap: usize) -> HttpError {
-    HttpError::Denied(format!("response body exceeds the host's cap of {cap} bytes"))
+    HttpError::Denied(format!(
+        "response body exceeds the host's cap of {cap} bytes"
+    ))
 }
 
 fn classify(error: reqwest::Error) -> HttpError {
@@ -144,12 +153,86 @@ fn same_endpoint(a: &Url, b: &str) -> bool {
     })
 }
 
+fn retry_after(response: &Response, default: u32) -> Duration {
+    let seconds = response
+        .headers
+        .iter()
+        .find(|(n, _)| n == "retry-after")
+        .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+        .unwrap_or(default as u64);
+    Duration::from_secs(seconds)
+}
+
+/// A 429 the host answers itself when a tenant's day budget is spent.
+fn day_spent(resume_at: u64, now: u64) -> Response {
+    let seconds = resume_at.saturating_sub(now).div_ceil(1000).max(1);
+    Response {
+        status: 429,
+        headers: vec![
+            ("retry-after".into(), seconds.to_string()),
+            ("x-mooring-budget".into(), "day".into()),
+        ],
+        body: b"{\"error\":\"the tenant's daily call budget is spent\"}".to_vec(),
+    }
+}
+
 impl HostState {
+    /// One request under the tenant's rate budget: wait for the minute budget, refuse
+    /// a spent day, learn from the remaining-count headers, and wait out short 429s.
+    async fn budgeted(
+        &mut self,
+        method: &reqwest::Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: &[u8],
+        authorization: Option<&str>,
+    ) -> Result<Response, HttpError> {
+        let http = self.caps.http.clone();
+        let Some(tenant) = self.ctx.tenant.clone() else {
+            return http
+                .execute(method.clone(), url, headers, body, authorization)
+                .await;
+        };
+        let manifest_budget = &self.plugin.manifest.rate_budget;
+        let clock = self.caps.clock.clone();
+        let budget = self.caps.budgets.tenant(
+            &self.plugin.id,
+            &tenant,
+            manifest_budget,
+            clock.now_millis(),
+        );
+        let mut retries = 0;
+        loop {
+            let ticket = match budget.acquire(&clock).await {
+                Ok(ticket) => ticket,
+                Err(spent) => return Ok(day_spent(spent.resume_at, clock.now_millis())),
+            };
+            let response = http
+                .execute(method.clone(), url, headers, body, authorization)
+                .await?;
+            drop(ticket);
+            budget.observe(&response.headers, &clock);
+            if response.status != 429 {
+                return Ok(response);
+            }
+            let wait = retry_after(&response, manifest_budget.default_retry_after);
+            if wait > MAX_TRANSPARENT_WAIT || retries >= MAX_429_RETRIES {
+                budget.day_refused(clock.now_millis() + wait.as_millis() as u64);
+                return Ok(response);
+            }
+            retries += 1;
+            tracing::info!(plugin = %self.plugin.id, tenant, seconds = wait.as_secs(), "provider asked to wait (429); retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     /// Everything `http.send` does, as a plain result.
     async fn send_request(&mut self, request: Request) -> Result<Response, HttpError> {
         let http = self.caps.http.clone();
         let method = reqwest::Method::from_bytes(request.method.to_ascii_uppercase().as_bytes())
-            .map_err(|_| HttpError::Denied(format!("{:?} is not an HTTP method", request.method)))?;
+            .map_err(|_| {
+                HttpError::Denied(format!("{:?} is not an HTTP method", request.method))
+            })?;
         if request.body.len() > http.max_request {
             return Err(HttpError::Denied(format!(
                 "request body of {} bytes exceeds the host's cap of {} bytes",
@@ -160,7 +243,10 @@ impl HostState {
         let url = Url::parse(&request.url)
             .map_err(|e| HttpError::Denied(format!("{:?} is not a valid URL: {e}", request.url)))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(HttpError::Denied(format!("scheme {:?} is not allowed", url.scheme())));
+            return Err(HttpError::Denied(format!(
+                "scheme {:?} is not allowed",
+                url.scheme()
+            )));
         }
         let host = url.host_str().unwrap_or_default();
         if !self.plugin.allowed.allows(host) {
@@ -185,7 +271,10 @@ impl HostState {
         let plugin = self.plugin.clone();
         let grants = self.caps.grants.clone();
         match request.credential {
-            Credential::None => http.execute(method, &url, &headers, &request.body, None).await,
+            Credential::None => {
+                self.budgeted(&method, &url, &headers, &request.body, None)
+                    .await
+            }
             Credential::ClientBasic => {
                 if same_endpoint(&url, &plugin.manifest.auth.token_url) {
                     return Err(HttpError::Denied(
@@ -198,14 +287,25 @@ impl HostState {
                     .map_err(broker_error)?;
                 let basic = SecretText::new(format!(
                     "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(format!("{id}:{}", secret.as_str()))
+                    base64::engine::general_purpose::STANDARD
+                        .encode(format!("{id}:{}", secret.as_str()))
                 ));
-                http.execute(method, &url, &headers, &request.body, Some(&basic)).await
+                self.budgeted(&method, &url, &headers, &request.body, Some(&basic))
+                    .await
             }
             Credential::AccessToken => {
-                let token = grants.access_token(&plugin, &self.ctx).await.map_err(broker_error)?;
-                let response = http
-                    .execute(method.clone(), &url, &headers, &request.body, Some(&bearer(&token)))
+                let token = grants
+                    .access_token(&plugin, &self.ctx)
+                    .await
+                    .map_err(broker_error)?;
+                let response = self
+                    .budgeted(
+                        &method,
+                        &url,
+                        &headers,
+                        &request.body,
+                        Some(&bearer(&token)),
+                    )
                     .await?;
                 if response.status != 401 {
                     return Ok(response);
@@ -216,8 +316,14 @@ impl HostState {
                     .map_err(broker_error)?
                 {
                     Some(fresh) => {
-                        http.execute(method, &url, &headers, &request.body, Some(&bearer(&fresh)))
-                            .await
+                        self.budgeted(
+                            &method,
+                            &url,
+                            &headers,
+                            &request.body,
+                            Some(&bearer(&fresh)),
+                        )
+                        .await
                     }
                     None => Ok(response),
                 }

@@ -36,11 +36,21 @@ impl Host for HostState {
         let version = self.plugin.version.as_str();
         let connection = self.ctx.connection.as_deref().unwrap_or("-");
         match level {
-            Level::Trace => tracing::trace!(target: "mooring::plugin", plugin, version, connection, "{message}"),
-            Level::Debug => tracing::debug!(target: "mooring::plugin", plugin, version, connection, "{message}"),
-            Level::Info => tracing::info!(target: "mooring::plugin", plugin, version, connection, "{message}"),
-            Level::Warn => tracing::warn!(target: "mooring::plugin", plugin, version, connection, "{message}"),
-            Level::Error => tracing::error!(target: "mooring::plugin", plugin, version, connection, "{message}"),
+            Level::Trace => {
+                tracing::trace!(target: "mooring::plugin", plugin, version, connection, "{message}")
+            }
+            Level::Debug => {
+                tracing::debug!(target: "mooring::plugin", plugin, version, connection, "{message}")
+            }
+            Level::Info => {
+                tracing::info!(target: "mooring::plugin", plugin, version, connection, "{message}")
+            }
+            Level::Warn => {
+                tracing::warn!(target: "mooring::plugin", plugin, version, connection, "{message}")
+            }
+            Level::Error => {
+                tracing::error!(target: "mooring::plugin", plugin, version, connection, "{message}")
+            }
         }
         Ok(())
     }

@@ -10,6 +10,7 @@
 //! | `clock` | [`clock`] | [`crate::clock::Clock`] |
 
 pub mod broker;
+pub mod budget;
 pub mod clock;
 pub mod http;
 pub mod log;
@@ -34,6 +35,26 @@ pub struct Capabilities {
     pub state: Arc<dyn StateBackend>,
     /// Wall-clock time.
     pub clock: SharedClock,
+    /// Per-tenant rate budgets.
+    pub budgets: Arc<budget::RateBudgets>,
+}
+
+impl Capabilities {
+    /// Capabilities over these backends, with fresh rate budgets.
+    pub fn new(
+        http: Arc<http::HttpCapability>,
+        grants: Arc<dyn GrantBroker>,
+        state: Arc<dyn StateBackend>,
+        clock: SharedClock,
+    ) -> Self {
+        Self {
+            http,
+            grants,
+            state,
+            clock,
+            budgets: Arc::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Capabilities {

@@ -14,12 +14,17 @@ impl Host for HostState {
     ) -> wasmtime::Result<Result<TokenInfo, TokenError>> {
         let started = Instant::now();
         let (grants, plugin) = (self.caps.grants.clone(), self.plugin.clone());
-        let result = grants.exchange_code(&plugin, &self.ctx, code, extra_params).await;
+        let result = grants
+            .exchange_code(&plugin, &self.ctx, code, extra_params)
+            .await;
         self.host_time += started.elapsed();
         Ok(result)
     }
 
-    async fn refresh(&mut self, extra_params: Fields) -> wasmtime::Result<Result<TokenInfo, TokenError>> {
+    async fn refresh(
+        &mut self,
+        extra_params: Fields,
+    ) -> wasmtime::Result<Result<TokenInfo, TokenError>> {
         let started = Instant::now();
         let (grants, plugin) = (self.caps.grants.clone(), self.plugin.clone());
         let result = grants.refresh(&plugin, &self.ctx, extra_params).await;

@@ -27,11 +27,24 @@ pub enum StateError {
 /// connection can never read another's state.
 pub trait StateBackend: Send + Sync + 'static {
     /// The value under (`connection`, `key`).
-    fn get<'a>(&'a self, connection: &'a str, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StateError>>;
+    fn get<'a>(
+        &'a self,
+        connection: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Vec<u8>>, StateError>>;
     /// Store `value` under (`connection`, `key`).
-    fn set<'a>(&'a self, connection: &'a str, key: &'a str, value: Vec<u8>) -> BoxFuture<'a, Result<(), StateError>>;
+    fn set<'a>(
+        &'a self,
+        connection: &'a str,
+        key: &'a str,
+        value: Vec<u8>,
+    ) -> BoxFuture<'a, Result<(), StateError>>;
     /// Remove (`connection`, `key`).
-    fn delete<'a>(&'a self, connection: &'a str, key: &'a str) -> BoxFuture<'a, Result<(), StateError>>;
+    fn delete<'a>(
+        &'a self,
+        connection: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<(), StateError>>;
 }
 
 /// In-memory state, for tests and tools.
@@ -41,7 +54,10 @@ pub struct MemoryState {
 }
 
 impl MemoryState {
-    fn with<R>(&self, f: impl FnOnce(&mut HashMap<(String, String), Vec<u8>>) -> R) -> Result<R, StateError> {
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&mut HashMap<(String, String), Vec<u8>>) -> R,
+    ) -> Result<R, StateError> {
         let mut guard = self
             .entries
             .lock()
@@ -51,11 +67,22 @@ impl MemoryState {
 }
 
 impl StateBackend for MemoryState {
-    fn get<'a>(&'a self, connection: &'a str, key: &'a str) -> BoxFuture<'a, Result<Option<Vec<u8>>, StateError>> {
-        Box::pin(async move { self.with(|m| m.get(&(connection.to_owned(), key.to_owned())).cloned()) })
+    fn get<'a>(
+        &'a self,
+        connection: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Vec<u8>>, StateError>> {
+        Box::pin(
+            async move { self.with(|m| m.get(&(connection.to_owned(), key.to_owned())).cloned()) },
+        )
     }
 
-    fn set<'a>(&'a self, connection: &'a str, key: &'a str, value: Vec<u8>) -> BoxFuture<'a, Result<(), StateError>> {
+    fn set<'a>(
+        &'a self,
+        connection: &'a str,
+        key: &'a str,
+        value: Vec<u8>,
+    ) -> BoxFuture<'a, Result<(), StateError>> {
         Box::pin(async move {
             self.with(|m| {
                 m.insert((connection.to_owned(), key.to_owned()), value);
@@ -63,7 +90,11 @@ impl StateBackend for MemoryState {
         })
     }
 
-    fn delete<'a>(&'a self, connection: &'a str, key: &'a str) -> BoxFuture<'a, Result<(), StateError>> {
+    fn delete<'a>(
+        &'a self,
+        connection: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<(), StateError>> {
         Box::pin(async move {
             self.with(|m| {
                 m.remove(&(connection.to_owned(), key.to_owned()));
@@ -86,7 +117,10 @@ impl Host for HostState {
 
     async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), String>> {
         if key.len() > MAX_KEY_BYTES {
-            return Ok(Err(format!("state key is {} bytes; the limit is {MAX_KEY_BYTES}", key.len())));
+            return Ok(Err(format!(
+                "state key is {} bytes; the limit is {MAX_KEY_BYTES}",
+                key.len()
+            )));
         }
         if value.len() > MAX_VALUE_BYTES {
             return Ok(Err(format!(
@@ -95,7 +129,9 @@ impl Host for HostState {
             )));
         }
         let Some(connection) = self.ctx.connection.clone() else {
-            return Ok(Err("this call works for no connection, so it has no state".into()));
+            return Ok(Err(
+                "this call works for no connection, so it has no state".into()
+            ));
         };
         let backend = self.caps.state.clone();
         let started = std::time::Instant::now();

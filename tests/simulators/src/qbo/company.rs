@@ -66,7 +66,11 @@ pub(crate) async fn read(
 ) -> Response {
     let now = s.now_ms();
     let json_wanted = accepts_json(&headers);
-    if let Err(d) = s.authorize_api_call(Provider::Quickbooks, bearer_from_headers(&headers), Some(&realm)) {
+    if let Err(d) = s.authorize_api_call(
+        Provider::Quickbooks,
+        bearer_from_headers(&headers),
+        Some(&realm),
+    ) {
         return d.response(json_wanted).into_response();
     }
     if id != realm {

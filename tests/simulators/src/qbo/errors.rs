@@ -41,7 +41,13 @@ struct GatewayEnvelope<'a> {
     cdcresponse: [(); 0],
 }
 
-fn gateway(status: StatusCode, message: &str, detail: Option<&str>, code: &str, kind: &str) -> ErrorResponse {
+fn gateway(
+    status: StatusCode,
+    message: &str,
+    detail: Option<&str>,
+    code: &str,
+    kind: &str,
+) -> ErrorResponse {
     ErrorResponse::json_typed(
         status,
         "application/json;charset=UTF-8",
@@ -127,7 +133,14 @@ struct FaultBody<'a> {
 }
 
 /// A PascalCase data fault, e.g. `ValidationFault` code 610 "Object Not Found".
-pub fn data_fault(status: StatusCode, kind: &str, code: &str, message: &str, detail: &str, now: i64) -> ErrorResponse {
+pub fn data_fault(
+    status: StatusCode,
+    kind: &str,
+    code: &str,
+    message: &str,
+    detail: &str,
+    now: i64,
+) -> ErrorResponse {
     ErrorResponse::json_typed(
         status,
         "application/json;charset=UTF-8",

@@ -48,7 +48,8 @@ fn body(issued: &IssuedTokens, g: &GrantRecord, now: Millis, hard: bool) -> Toke
         refresh_token: issued.refresh_token.clone().unwrap_or_default(),
         token_type: "bearer",
         expires_in: ((issued.at_expires_at - now) / SECOND).max(0),
-        x_refresh_token_expires_in: ((g.rt_expires_at.min(g.hard_expires_at) - now) / SECOND).max(0),
+        x_refresh_token_expires_in: ((g.rt_expires_at.min(g.hard_expires_at) - now) / SECOND)
+            .max(0),
         id_token: issued.id_token.clone(),
         x_refresh_token_hard_expires_in: hard.then(|| ((g.hard_expires_at - now) / SECOND).max(0)),
     }
@@ -74,7 +75,11 @@ fn client(st: &SimState, headers: &HeaderMap) -> Result<App, OAuthError> {
 }
 
 /// `POST /oauth.platform.intuit.com/oauth2/v1/tokens/bearer`.
-pub(crate) async fn token(State(s): State<Arc<SimControl>>, headers: HeaderMap, raw: Bytes) -> Response {
+pub(crate) async fn token(
+    State(s): State<Arc<SimControl>>,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> Response {
     let now = s.now_ms();
     let form = Params::parse(&raw);
     let grant_type = form.get("grant_type").unwrap_or("").to_owned();
@@ -135,9 +140,17 @@ fn exchange(
     }
 }
 
-fn code_grant(st: &mut SimState, now: Millis, app: &App, form: &Params, hard: bool) -> Result<TokenBody, OAuthError> {
+fn code_grant(
+    st: &mut SimState,
+    now: Millis,
+    app: &App,
+    form: &Params,
+    hard: bool,
+) -> Result<TokenBody, OAuthError> {
     let invalid = OAuthError::bare("invalid_grant");
-    let code = form.get("code").ok_or(OAuthError::bare("invalid_request"))?;
+    let code = form
+        .get("code")
+        .ok_or(OAuthError::bare("invalid_request"))?;
     let rec = st.codes.remove(code).ok_or(invalid.clone())?;
     if rec.provider != Provider::Quickbooks
         || rec.client_id != app.client_id
@@ -153,16 +166,30 @@ fn code_grant(st: &mut SimState, now: Millis, app: &App, form: &Params, hard: bo
         }
     }
     let gid = st.create_grant(&rec, now);
-    let issued = st.issue_tokens(gid, now, RtChoice::New).ok_or(invalid.clone())?;
+    let issued = st
+        .issue_tokens(gid, now, RtChoice::New)
+        .ok_or(invalid.clone())?;
     let g = st.grants.get(&gid).ok_or(invalid)?;
     Ok(body(&issued, g, now, hard))
 }
 
-fn refresh_grant(st: &mut SimState, now: Millis, app: &App, form: &Params, hard: bool) -> Result<TokenBody, OAuthError> {
+fn refresh_grant(
+    st: &mut SimState,
+    now: Millis,
+    app: &App,
+    form: &Params,
+    hard: bool,
+) -> Result<TokenBody, OAuthError> {
     let invalid = OAuthError::described("invalid_grant", "Incorrect or invalid refresh token");
-    let rt = form.get("refresh_token").ok_or(OAuthError::bare("invalid_request"))?;
+    let rt = form
+        .get("refresh_token")
+        .ok_or(OAuthError::bare("invalid_request"))?;
     let rec = st.refresh_tokens.get(rt).cloned().ok_or(invalid.clone())?;
-    let g = st.grants.get(&rec.grant_id).cloned().ok_or(invalid.clone())?;
+    let g = st
+        .grants
+        .get(&rec.grant_id)
+        .cloned()
+        .ok_or(invalid.clone())?;
     if g.provider != Provider::Quickbooks || g.client_id != app.client_id {
         return Err(invalid);
     }
@@ -211,7 +238,11 @@ fn refresh_grant(st: &mut SimState, now: Millis, app: &App, form: &Params, hard:
 /// (refresh or access token) and Basic auth → `200` empty; unknown token → `400`.
 /// Revoking disconnects the app from that company: the grant is revoked and the app's
 /// other grants for the same company are marked disconnected.
-pub(crate) async fn revoke(State(s): State<Arc<SimControl>>, headers: HeaderMap, raw: Bytes) -> Response {
+pub(crate) async fn revoke(
+    State(s): State<Arc<SimControl>>,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> Response {
     let mut st = s.lock();
     let result = revoke_inner(&mut st, &headers, &raw);
     let outcome = result.as_ref().map_or_else(|e| e.error, |_| SUCCESS);

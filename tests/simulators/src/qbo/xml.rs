@@ -35,7 +35,10 @@ fn element(name: &str, v: &Value, out: &mut String) {
                 }
             }
             out.push('>');
-            for (k, v) in map.iter().filter(|(k, _)| !ATTRIBUTES.contains(&k.as_str())) {
+            for (k, v) in map
+                .iter()
+                .filter(|(k, _)| !ATTRIBUTES.contains(&k.as_str()))
+            {
                 element(k, v, out);
             }
             out.push_str(&format!("</{name}>"));

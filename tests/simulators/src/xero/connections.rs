@@ -91,7 +91,11 @@ fn query_param<'a>(q: &'a Params, name: &str) -> Option<&'a str> {
 }
 
 /// `GET /api.xero.com/connections`.
-pub(crate) async fn list(State(s): State<Arc<SimControl>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+pub(crate) async fn list(
+    State(s): State<Arc<SimControl>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
     let now = s.now_ms();
     let q = Params::parse(q.unwrap_or_default().as_bytes());
     let filter = query_param(&q, "authEventId").map(str::to_ascii_lowercase);
@@ -124,7 +128,7 @@ pub(crate) async fn list(State(s): State<Arc<SimControl>>, headers: HeaderMap, R
         .collect();
     let body = serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
     drop(items);
-    let remaining = st.app_minute_remaining(&g.client_id, now);
+    let remaining = st.xero_rate.app_call(&g.client_id, now);
     (
         [
             ("content-type", "application/json; charset=utf-8".to_owned()),
@@ -138,7 +142,11 @@ pub(crate) async fn list(State(s): State<Arc<SimControl>>, headers: HeaderMap, R
 
 /// `DELETE /api.xero.com/connections/{id}` → 204, or 404 for an id this user and app
 /// do not have.
-pub(crate) async fn delete(State(s): State<Arc<SimControl>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub(crate) async fn delete(
+    State(s): State<Arc<SimControl>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     let now = s.now_ms();
     let mut st = s.lock();
     st.counters.connection_deletes += 1;
@@ -152,7 +160,7 @@ pub(crate) async fn delete(State(s): State<Arc<SimControl>>, headers: HeaderMap,
     match pos {
         Some(i) => {
             st.connections.remove(i);
-            let remaining = st.app_minute_remaining(&g.client_id, now);
+            let remaining = st.xero_rate.app_call(&g.client_id, now);
             (
                 StatusCode::NO_CONTENT,
                 [("x-appminlimit-remaining", remaining.to_string())],

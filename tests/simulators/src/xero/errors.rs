@@ -47,7 +47,10 @@ pub fn token_expired(expired_at: Millis) -> ErrorResponse {
     problem(
         StatusCode::UNAUTHORIZED,
         "Unauthorized",
-        &format!("TokenExpired: token expired at {}", xero_expired_at(expired_at)),
+        &format!(
+            "TokenExpired: token expired at {}",
+            xero_expired_at(expired_at)
+        ),
     )
 }
 
@@ -69,6 +72,46 @@ pub fn forbidden() -> ErrorResponse {
     )
 }
 
+/// An Accounting API exception body: `{"ErrorNumber":n,"Type":...,"Message":...}`.
+#[derive(Serialize)]
+struct ApiException<'a> {
+    #[serde(rename = "ErrorNumber")]
+    number: u16,
+    #[serde(rename = "Type")]
+    kind: &'a str,
+    #[serde(rename = "Message")]
+    message: &'a str,
+    #[serde(rename = "Elements", skip_serializing_if = "Option::is_none")]
+    elements: Option<serde_json::Value>,
+}
+
+/// 400 `QueryParseException` (ErrorNumber 16): a `where` or `order` Xero cannot parse.
+pub fn query_parse(message: &str) -> ErrorResponse {
+    ErrorResponse::json(
+        StatusCode::BAD_REQUEST,
+        &ApiException {
+            number: 16,
+            kind: "QueryParseException",
+            message,
+            elements: None,
+        },
+    )
+}
+
+/// 400 `ValidationException` (ErrorNumber 10) with one validation message, e.g. a
+/// report `date` that is not a date.
+pub fn validation(message: &str) -> ErrorResponse {
+    ErrorResponse::json(
+        StatusCode::BAD_REQUEST,
+        &ApiException {
+            number: 10,
+            kind: "ValidationException",
+            message: "A validation exception occurred",
+            elements: Some(serde_json::json!([{"ValidationErrors": [{"Message": message}]}])),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,8 +120,14 @@ mod tests {
     fn exact_shapes() {
         let e = token_expired(1_681_017_419_000);
         let v: serde_json::Value = serde_json::from_str(e.body_text()).unwrap();
-        assert_eq!(v["Detail"], "TokenExpired: token expired at 04/09/2023 05:16:59");
-        assert!(e.body_text().starts_with(r#"{"Type":null,"Title":"Unauthorized","Status":401,"Detail":"#));
+        assert_eq!(
+            v["Detail"],
+            "TokenExpired: token expired at 04/09/2023 05:16:59"
+        );
+        assert!(
+            e.body_text()
+                .starts_with(r#"{"Type":null,"Title":"Unauthorized","Status":401,"Detail":"#)
+        );
         assert!(e.body_text().ends_with(r#","Extensions":{}}"#));
         assert_eq!(forbidden().status, StatusCode::FORBIDDEN);
     }

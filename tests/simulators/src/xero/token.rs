@@ -20,7 +20,9 @@ use crate::counters::SUCCESS;
 use crate::error::{ErrorResponse, OAuthError};
 use crate::grants::{CODE_LIFETIME, RtChoice, XERO_GRACE, XERO_RT_IDLE};
 use crate::ids::pkce_s256;
-use crate::model::{App, GrantState, IssuedTokens, Provider, RevokeReason, RtStatus, XeroGraceReuse};
+use crate::model::{
+    App, GrantState, IssuedTokens, Provider, RevokeReason, RtStatus, XeroGraceReuse,
+};
 use crate::state::SimState;
 
 /// The token response (field order as Xero sends it).
@@ -51,12 +53,20 @@ fn body(issued: &IssuedTokens, scopes: &[String], now: Millis) -> TokenBody {
 pub(crate) fn injected(status: u16) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let text = status.canonical_reason().unwrap_or("Error");
-    ErrorResponse::text(status, "text/html", format!("<html><body><h1>{text}</h1></body></html>"))
-        .into_response()
+    ErrorResponse::text(
+        status,
+        "text/html",
+        format!("<html><body><h1>{text}</h1></body></html>"),
+    )
+    .into_response()
 }
 
 /// `POST /identity.xero.com/connect/token`.
-pub(crate) async fn token(State(s): State<Arc<SimControl>>, headers: HeaderMap, raw: Bytes) -> Response {
+pub(crate) async fn token(
+    State(s): State<Arc<SimControl>>,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> Response {
     let now = s.now_ms();
     let form = Params::parse(&raw);
     let grant_type = form.get("grant_type").unwrap_or("").to_owned();
@@ -67,17 +77,25 @@ pub(crate) async fn token(State(s): State<Arc<SimControl>>, headers: HeaderMap, 
     };
     let mut st = s.lock();
     if let Some(status) = st.take_injected_failure(Provider::Xero) {
-        st.counters
-            .count_token(Provider::Xero, &grant_type, &presented, &format!("injected_{status}"));
+        st.counters.count_token(
+            Provider::Xero,
+            &grant_type,
+            &presented,
+            &format!("injected_{status}"),
+        );
         return injected(status);
     }
     let result = exchange(&mut st, now, &headers, &form, &auth, &grant_type);
     let outcome = result.as_ref().map_or_else(|e| e.error, |_| SUCCESS);
-    st.counters.count_token(Provider::Xero, &grant_type, &presented, outcome);
+    st.counters
+        .count_token(Provider::Xero, &grant_type, &presented, outcome);
     drop(st);
     match result {
         Ok(b) => (
-            [(CACHE_CONTROL, "no-store, no-cache, max-age=0"), (PRAGMA, "no-cache")],
+            [
+                (CACHE_CONTROL, "no-store, no-cache, max-age=0"),
+                (PRAGMA, "no-cache"),
+            ],
             axum::Json(b),
         )
             .into_response(),
@@ -123,7 +141,12 @@ fn client(st: &SimState, auth: &ClientAuth) -> Result<App, OAuthError> {
     }
 }
 
-fn code_grant(st: &mut SimState, now: Millis, app: &App, form: &Params) -> Result<TokenBody, OAuthError> {
+fn code_grant(
+    st: &mut SimState,
+    now: Millis,
+    app: &App,
+    form: &Params,
+) -> Result<TokenBody, OAuthError> {
     let invalid = OAuthError::bare("invalid_grant");
     let code = form.get("code").ok_or(invalid.clone())?;
     // Single use: a presented code is burnt whatever happens next.
@@ -151,12 +174,24 @@ fn code_grant(st: &mut SimState, now: Millis, app: &App, form: &Params) -> Resul
     Ok(body(&issued, &rec.scopes, now))
 }
 
-fn refresh_grant(st: &mut SimState, now: Millis, app: &App, form: &Params) -> Result<TokenBody, OAuthError> {
+fn refresh_grant(
+    st: &mut SimState,
+    now: Millis,
+    app: &App,
+    form: &Params,
+) -> Result<TokenBody, OAuthError> {
     let invalid = OAuthError::bare("invalid_grant");
-    let rt = form.get("refresh_token").ok_or(OAuthError::bare("invalid_request"))?;
+    let rt = form
+        .get("refresh_token")
+        .ok_or(OAuthError::bare("invalid_request"))?;
     let rec = st.refresh_tokens.get(rt).cloned().ok_or(invalid.clone())?;
-    let g = st.grants.get(&rec.grant_id).cloned().ok_or(invalid.clone())?;
-    if g.provider != Provider::Xero || g.client_id != app.client_id || g.state != GrantState::Active {
+    let g = st
+        .grants
+        .get(&rec.grant_id)
+        .cloned()
+        .ok_or(invalid.clone())?;
+    if g.provider != Provider::Xero || g.client_id != app.client_id || g.state != GrantState::Active
+    {
         return Err(invalid);
     }
     if now >= rec.issued_at + XERO_RT_IDLE {
@@ -193,7 +228,11 @@ fn refresh_grant(st: &mut SimState, now: Millis, app: &App, form: &Params) -> Re
 /// client credentials → `200` with an empty body (also for unknown tokens, RFC 7009).
 /// Revoking a refresh token revokes its grant (access tokens included) and removes
 /// all of that user's connections to the app.
-pub(crate) async fn revocation(State(s): State<Arc<SimControl>>, headers: HeaderMap, raw: Bytes) -> Response {
+pub(crate) async fn revocation(
+    State(s): State<Arc<SimControl>>,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> Response {
     let form = Params::parse(&raw);
     let auth = client_auth(&headers, &form);
     let mut st = s.lock();
@@ -207,12 +246,19 @@ pub(crate) async fn revocation(State(s): State<Arc<SimControl>>, headers: Header
     }
 }
 
-fn revoke(st: &mut SimState, headers: &HeaderMap, form: &Params, auth: &ClientAuth) -> Result<(), OAuthError> {
+fn revoke(
+    st: &mut SimState,
+    headers: &HeaderMap,
+    form: &Params,
+    auth: &ClientAuth,
+) -> Result<(), OAuthError> {
     if !is_form(headers) {
         return Err(OAuthError::bare("invalid_request"));
     }
     let app = client(st, auth)?;
-    let token = form.get("token").ok_or(OAuthError::bare("invalid_request"))?;
+    let token = form
+        .get("token")
+        .ok_or(OAuthError::bare("invalid_request"))?;
     let Some(grant_id) = st.refresh_tokens.get(token).map(|r| r.grant_id) else {
         return Ok(());
     };

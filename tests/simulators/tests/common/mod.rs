@@ -23,6 +23,8 @@ pub const BOB: &str = "bob@example.com";
 pub const XERO_SCOPES: &str =
     "openid profile email offline_access accounting.settings.read accounting.invoices.read";
 pub const QBO_SCOPES: &str = "com.intuit.quickbooks.accounting openid";
+/// Every granular read scope the Xero data endpoints need.
+pub const XERO_DATA_SCOPES: &str = "offline_access accounting.settings.read accounting.contacts.read accounting.invoices.read accounting.banktransactions.read accounting.manualjournals.read accounting.journals.read accounting.reports.trialbalance.read";
 
 /// A running, seeded simulator.
 pub struct World {
@@ -60,12 +62,22 @@ pub async fn world() -> World {
 pub async fn world_with(mut config: SimConfig) -> World {
     config.clock = Clock::frozen_at(ms_to_system(date_ms(2026, 11, 22) + 9 * 3_600_000));
     let sim = Simulator::start(config).await.expect("start simulator");
-    sim.add_app(AppSpec::new(Provider::Xero, XERO_ID, XERO_SECRET, [REDIRECT]))
-        .unwrap();
+    sim.add_app(AppSpec::new(
+        Provider::Xero,
+        XERO_ID,
+        XERO_SECRET,
+        [REDIRECT],
+    ))
+    .unwrap();
     sim.add_app(AppSpec::pkce(Provider::Xero, XERO_PKCE_ID, [REDIRECT]))
         .unwrap();
-    sim.add_app(AppSpec::new(Provider::Quickbooks, QBO_ID, QBO_SECRET, [REDIRECT]))
-        .unwrap();
+    sim.add_app(AppSpec::new(
+        Provider::Quickbooks,
+        QBO_ID,
+        QBO_SECRET,
+        [REDIRECT],
+    ))
+    .unwrap();
     for p in [Provider::Xero, Provider::Quickbooks] {
         sim.add_user(p, ALICE).unwrap();
         sim.add_user(p, BOB).unwrap();
@@ -168,7 +180,9 @@ impl World {
         ];
         headers.extend_from_slice(extra);
         self.post(
-            &self.sim.url("oauth.platform.intuit.com", "/oauth2/v1/tokens/bearer"),
+            &self
+                .sim
+                .url("oauth.platform.intuit.com", "/oauth2/v1/tokens/bearer"),
             &headers,
             form(pairs),
         )
@@ -192,7 +206,12 @@ impl World {
     pub fn xero_code(&self, orgs: &[&str]) -> String {
         let r = self
             .sim
-            .authorize(&self.xero_authorize_url(XERO_SCOPES, &[]), ALICE, orgs, true)
+            .authorize(
+                &self.xero_authorize_url(XERO_SCOPES, &[]),
+                ALICE,
+                orgs,
+                true,
+            )
             .expect("authorize");
         r.param("code").expect("code").to_owned()
     }
@@ -209,6 +228,46 @@ impl World {
             .await;
         assert_eq!(a.status, 200, "{}", a.text);
         a.json()
+    }
+
+    /// Consent as Alice with `scope` for `orgs`, code exchange; returns the token JSON.
+    pub async fn xero_tokens_scoped(&self, scope: &str, orgs: &[&str]) -> Value {
+        let r = self
+            .sim
+            .authorize(&self.xero_authorize_url(scope, &[]), ALICE, orgs, true)
+            .expect("authorize");
+        let code = r.param("code").expect("code").to_owned();
+        let a = self
+            .xero_token(&[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+            ])
+            .await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        a.json()
+    }
+
+    /// `GET https://api.xero.com/api.xro/2.0{path}` with a bearer token, an optional
+    /// `xero-tenant-id` and extra headers.
+    pub async fn xero_api(
+        &self,
+        at: &str,
+        tenant: Option<&str>,
+        path: &str,
+        extra: &[(&str, &str)],
+    ) -> Answer {
+        let auth = format!("Bearer {at}");
+        let mut headers = vec![
+            ("authorization", auth.as_str()),
+            ("accept", "application/json"),
+        ];
+        if let Some(t) = tenant {
+            headers.push(("xero-tenant-id", t));
+        }
+        headers.extend_from_slice(extra);
+        let url = self.sim.url("api.xero.com", &format!("/api.xro/2.0{path}"));
+        self.get(&url, &headers).await
     }
 
     pub async fn xero_refresh(&self, rt: &str) -> Answer {
@@ -252,14 +311,19 @@ impl World {
     }
 
     pub async fn qbo_refresh(&self, rt: &str) -> Answer {
-        self.qbo_token(&[("grant_type", "refresh_token"), ("refresh_token", rt)], &[])
-            .await
+        self.qbo_token(
+            &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+            &[],
+        )
+        .await
     }
 
     pub async fn connections(&self, at: &str, query: &str) -> Answer {
         let auth = format!("Bearer {at}");
         self.get(
-            &self.sim.url("api.xero.com", &format!("/connections{query}")),
+            &self
+                .sim
+                .url("api.xero.com", &format!("/connections{query}")),
             &[("authorization", &auth)],
         )
         .await

@@ -1,0 +1,247 @@
+//! `/api/connections`: start, list, inspect, choose a tenant, reconnect, delete.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use mooring_store::{Connection, ConnectionState, Event};
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+use crate::app::App;
+use crate::auth::LifecycleError;
+use crate::auth::grants::db;
+
+/// A connection as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConnectionView {
+    /// Id.
+    pub id: String,
+    /// Integration id.
+    pub integration: String,
+    /// Label given at creation.
+    pub label: Option<String>,
+    /// Lifecycle state.
+    pub state: ConnectionState,
+    /// Why it is in a non-active state, for a person.
+    pub reason: Option<String>,
+    /// The bound tenant.
+    pub tenant: Option<TenantView>,
+    /// Tenants to choose from (`awaiting_tenant`).
+    pub tenant_choices: Vec<TenantView>,
+    /// Scopes requested.
+    pub scopes: Vec<String>,
+    /// Pinned plugin version.
+    pub pinned_version: Option<String>,
+    /// Last successful sync (ms since epoch).
+    pub last_sync_at: Option<u64>,
+    /// Creation time.
+    pub created_at: u64,
+    /// Last change.
+    pub updated_at: u64,
+}
+
+/// A tenant as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TenantView {
+    /// Provider's tenant id.
+    pub id: String,
+    /// Tenant name.
+    pub name: String,
+}
+
+impl From<&Connection> for ConnectionView {
+    fn from(c: &Connection) -> Self {
+        let tenant = |t: &mooring_store::TenantRef| TenantView {
+            id: t.id.clone(),
+            name: t.name.clone(),
+        };
+        Self {
+            id: c.id.clone(),
+            integration: c.integration.clone(),
+            label: c.label.clone(),
+            state: c.state,
+            reason: c.reason.clone(),
+            tenant: c.tenant.as_ref().map(tenant),
+            tenant_choices: c.tenant_choices.iter().map(tenant).collect(),
+            scopes: c.scopes.clone(),
+            pinned_version: c.pinned_version.clone(),
+            last_sync_at: c.last_sync_at,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+impl From<LifecycleError> for ApiError {
+    fn from(error: LifecycleError) -> Self {
+        match error {
+            LifecycleError::NotFound(m) => ApiError::not_found(m),
+            LifecycleError::Invalid(m) => ApiError::bad_request(m),
+            LifecycleError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            LifecycleError::Unavailable(m) => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "plugin_unavailable", m)
+            }
+            LifecycleError::Failed(m) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "authorization_failed", m)
+            }
+            LifecycleError::Store(e) => ApiError::internal(e),
+        }
+    }
+}
+
+/// Body of `POST /api/connections`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRequest {
+    integration: String,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+}
+
+/// Answer of `POST /api/connections`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Started {
+    /// New connection id.
+    pub id: String,
+    /// Always `pending`.
+    pub state: ConnectionState,
+    /// Where to send the person to consent.
+    pub authorize_url: String,
+}
+
+/// `POST /api/connections`.
+pub async fn start(
+    State(app): State<App>,
+    Json(body): Json<StartRequest>,
+) -> Result<(StatusCode, Json<Started>), ApiError> {
+    let (connection, authorize_url) = app
+        .connections
+        .start(&body.integration, body.label, body.scopes)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Started {
+            id: connection.id,
+            state: connection.state,
+            authorize_url,
+        }),
+    ))
+}
+
+/// Query of `GET /api/connections`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    state: Option<String>,
+    integration: Option<String>,
+}
+
+/// `GET /api/connections[?state=…][&integration=…]`.
+pub async fn list(
+    State(app): State<App>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<ConnectionView>>, ApiError> {
+    let wanted = match &query.state {
+        Some(text) => Some(
+            text.parse::<ConnectionState>()
+                .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let all = db(&app.store, |s| s.list_connections())
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(
+        all.iter()
+            .filter(|c| match wanted {
+                Some(state) => c.state == state,
+                None => c.state != ConnectionState::Deleted,
+            })
+            .filter(|c| {
+                query
+                    .integration
+                    .as_ref()
+                    .is_none_or(|i| *i == c.integration)
+            })
+            .map(ConnectionView::from)
+            .collect(),
+    ))
+}
+
+/// `GET /api/connections/{id}`.
+pub async fn get(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> Result<Json<ConnectionView>, ApiError> {
+    Ok(Json(ConnectionView::from(
+        &app.connections.connection(&id).await?,
+    )))
+}
+
+/// `GET /api/connections/{id}/events`: the connection's transitions, oldest first.
+pub async fn events(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<Event>>, ApiError> {
+    app.connections.connection(&id).await?;
+    let list = db(&app.store, move |s| s.events_for_connection(&id, 1000))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(list))
+}
+
+/// Body of `POST /api/connections/{id}/tenant`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantChoice {
+    tenant_id: String,
+}
+
+/// `POST /api/connections/{id}/tenant`.
+pub async fn select_tenant(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Json(body): Json<TenantChoice>,
+) -> Result<Json<ConnectionView>, ApiError> {
+    let connection = app.connections.select_tenant(&id, &body.tenant_id).await?;
+    Ok(Json(ConnectionView::from(&connection)))
+}
+
+/// Body of `POST /api/connections/{id}/reconnect`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconnectRequest {
+    #[serde(default)]
+    scopes: Vec<String>,
+}
+
+/// `POST /api/connections/{id}/reconnect` (body optional).
+pub async fn reconnect(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    body: Option<Json<ReconnectRequest>>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let scopes = body.map(|Json(b)| b.scopes).unwrap_or_default();
+    let authorize_url = app.connections.reconnect(&id, scopes).await?;
+    Ok(Json(serde_json::json!({ "authorize_url": authorize_url })))
+}
+
+/// Query of `DELETE /api/connections/{id}`.
+#[derive(Debug, Deserialize)]
+pub struct DeleteQuery {
+    #[serde(default)]
+    purge: bool,
+}
+
+/// `DELETE /api/connections/{id}[?purge=true]`.
+pub async fn delete(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<DeleteQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let warning = app.connections.delete(&id, q.purge).await?;
+    Ok(Json(
+        serde_json::json!({ "id": id, "state": "deleted", "purged": q.purge, "warning": warning }),
+    ))
+}

@@ -1,0 +1,658 @@
+//! The grant service: holds tokens and client secrets for plugin calls (the runtime's
+//! [`GrantBroker`]). Refresh is single-flight per grant, ahead of expiry, and commits a
+//! rotated refresh token before anything uses it; the previous refresh token is kept
+//! for the provider's grace window and tried when the current one is refused.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use mooring_store::{ConnectionState, Flow, Grant, Store, StoreError};
+
+use super::reasons;
+use super::secrets::{Slot, new_id, open, seal};
+use super::tokens::{ClientCredentials, TokenEndpoint, TokenFacts, TokenSet};
+use crate::clock::SharedClock;
+use crate::runtime::bindings::types::{Fields, RevokeFormat, TokenError, TokenInfo};
+use crate::runtime::capabilities::broker::{BoxFuture, BrokerError, GrantBroker, SecretText};
+use crate::runtime::overrides::HostOverrides;
+use crate::runtime::{CallContext, GrantTarget, PluginInfo};
+
+/// An OAuth flow being completed: taken out of the store (so its `state` is spent) and
+/// holding the staged grant until the host accepts the tenants.
+pub struct FlowInFlight {
+    /// The flow record.
+    pub flow: Flow,
+    /// The redirect URI the authorize request used.
+    pub redirect_uri: String,
+    /// The grant obtained by the code exchange, not yet any connection's.
+    pub staged: Option<StagedGrant>,
+}
+
+/// A grant obtained in a flow, sealed and ready to commit.
+#[derive(Clone)]
+pub struct StagedGrant {
+    /// The grant record (secrets sealed under its id).
+    pub grant: Grant,
+    /// What the token response said.
+    pub facts: TokenFacts,
+}
+
+/// What a grant request needs to know of an in-flight flow.
+struct FlowFacts {
+    connection: String,
+    redirect_uri: String,
+    pkce: Option<mooring_store::Sealed>,
+    scopes: Vec<String>,
+    staged: Option<Grant>,
+}
+
+/// Why a refresh was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshWhy<'a> {
+    /// The access token is about to expire.
+    Ahead,
+    /// The provider answered 401 to this access token.
+    Unauthorized(&'a str),
+    /// Explicitly (plugin `oauth.refresh`, keep-alive).
+    Explicit,
+}
+
+/// Holds grants; implements [`GrantBroker`] for the runtime.
+pub struct GrantService {
+    store: Store,
+    clock: SharedClock,
+    tokens: TokenEndpoint,
+    overrides: HostOverrides,
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    flows: Mutex<HashMap<String, FlowInFlight>>,
+}
+
+fn store_error(error: StoreError) -> BrokerError {
+    BrokerError::Transient(format!("storage: {error}"))
+}
+
+fn token_store_error(error: StoreError) -> TokenError {
+    TokenError::Transient(format!("storage: {error}"))
+}
+
+/// Run a store operation on the blocking pool.
+pub async fn db<T: Send + 'static>(
+    store: &Store,
+    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|e| StoreError::InvalidInput(format!("store task failed: {e}")))?
+}
+
+fn info(facts: &TokenFacts, fallback_scopes: &[String]) -> TokenInfo {
+    TokenInfo {
+        expires_in: facts.expires_in,
+        refresh_token_expires_in: facts.refresh_expires_in,
+        scopes: facts
+            .scopes
+            .clone()
+            .unwrap_or_else(|| fallback_scopes.to_vec()),
+        extra: facts.extra.clone(),
+    }
+}
+
+impl GrantService {
+    /// A grant service over `store`, requesting tokens through `tokens`.
+    pub fn new(
+        store: Store,
+        clock: SharedClock,
+        tokens: TokenEndpoint,
+        overrides: HostOverrides,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            tokens,
+            overrides,
+            locks: Mutex::new(HashMap::new()),
+            flows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.clock.now_millis()
+    }
+
+    /// Register a flow being completed (its `state` already spent in the store).
+    pub fn begin_flow(&self, flow: FlowInFlight) {
+        if let Ok(mut flows) = self.flows.lock() {
+            flows.insert(flow.flow.state.clone(), flow);
+        }
+    }
+
+    /// Remove a flow being completed, returning it with its staged grant.
+    pub fn end_flow(&self, state: &str) -> Option<FlowInFlight> {
+        self.flows.lock().ok()?.remove(state)
+    }
+
+    fn lock_for(&self, grant_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(grant_id.to_owned()).or_default().clone()
+    }
+
+    /// The integration's client id and secret.
+    async fn client(&self, integration: &str) -> Result<(String, SecretText), StoreError> {
+        let id = integration.to_owned();
+        db(&self.store, move |store| {
+            let integration = store.integration(&id)?.ok_or_else(|| {
+                StoreError::InvalidInput(format!("integration {id} does not exist"))
+            })?;
+            let secret = open(
+                store,
+                Slot::ClientSecret(&integration.id),
+                &integration.client_secret,
+            )?;
+            Ok((integration.client_id, secret))
+        })
+        .await
+    }
+
+    /// The token URL of `plugin`, remapped by host overrides.
+    fn token_url(&self, plugin: &PluginInfo) -> String {
+        self.overrides.apply_str(&plugin.manifest.auth.token_url)
+    }
+
+    /// Seal a token response into a grant record `id` (for `integration`).
+    fn seal_grant(
+        &self,
+        id: &str,
+        integration: &str,
+        set: &TokenSet,
+        plugin: &PluginInfo,
+        requested: &[String],
+    ) -> Result<Grant, StoreError> {
+        let now = self.now();
+        let policy = &plugin.manifest.token_policy;
+        Ok(Grant {
+            id: id.to_owned(),
+            integration: integration.to_owned(),
+            access_token: seal(&self.store, Slot::Access(id), &set.access_token)?,
+            refresh_token: match &set.refresh_token {
+                Some(rt) => Some(seal(&self.store, Slot::Refresh(id), rt)?),
+                None => None,
+            },
+            previous_refresh_token: None,
+            previous_rotated_at: None,
+            access_expires_at: set.facts.expires_in.map(|s| now + s * 1000),
+            refresh_expires_at: set
+                .facts
+                .refresh_expires_in
+                .or(policy.refresh_token_idle_lifetime)
+                .map(|s| now + s * 1000),
+            last_refreshed_at: Some(now),
+            last_used_at: Some(now),
+            scopes: set
+                .facts
+                .scopes
+                .clone()
+                .unwrap_or_else(|| requested.to_vec()),
+            extra: set.facts.extra.clone(),
+        })
+    }
+
+    /// The connection's grant id, refusing connections that cannot use one.
+    async fn connection_grant(&self, connection: &str) -> Result<String, BrokerError> {
+        let id = connection.to_owned();
+        let connection = db(&self.store, move |s| s.connection(&id))
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| {
+                BrokerError::Unavailable(format!("connection {connection} does not exist"))
+            })?;
+        match connection.state {
+            ConnectionState::NeedsReauth => Err(BrokerError::ReauthRequired(
+                connection
+                    .reason
+                    .unwrap_or_else(|| "the connection needs to be reconnected".into()),
+            )),
+            ConnectionState::Deleted | ConnectionState::Disabled => Err(BrokerError::Unavailable(
+                format!("connection {} is {}", connection.id, connection.state),
+            )),
+            _ => connection.grant.ok_or_else(|| {
+                BrokerError::Unavailable(format!("connection {} has no grant yet", connection.id))
+            }),
+        }
+    }
+
+    /// Refresh `grant_id` of `connection` once, however many callers ask at the same time.
+    pub async fn refresh_grant(
+        &self,
+        plugin: &PluginInfo,
+        connection: &str,
+        grant_id: &str,
+        why: RefreshWhy<'_>,
+        extra: &[(String, String)],
+    ) -> Result<(SecretText, TokenInfo), TokenError> {
+        let lock = self.lock_for(grant_id);
+        let _held = lock.lock().await;
+        let id = grant_id.to_owned();
+        let grant = db(&self.store, move |s| s.grant(&id))
+            .await
+            .map_err(token_store_error)?
+            .ok_or_else(|| {
+                TokenError::Denied(format!(
+                    "grant {grant_id} no longer exists (reconnected or deleted)"
+                ))
+            })?;
+        let current = open(&self.store, Slot::Access(&grant.id), &grant.access_token)
+            .map_err(token_store_error)?;
+        let now = self.now();
+        let ahead_ms = plugin.manifest.token_policy.refresh_ahead * 1000;
+        let still_fresh = grant.access_expires_at.is_none_or(|at| at > now + ahead_ms);
+        let done_by_another = match why {
+            RefreshWhy::Ahead => still_fresh,
+            RefreshWhy::Unauthorized(rejected) => current.as_str() != rejected,
+            RefreshWhy::Explicit => false,
+        };
+        if done_by_another {
+            let facts = TokenFacts {
+                expires_in: grant
+                    .access_expires_at
+                    .map(|at| at.saturating_sub(now) / 1000),
+                scopes: Some(grant.scopes.clone()),
+                extra: grant.extra.clone(),
+                ..TokenFacts::default()
+            };
+            return Ok((current, info(&facts, &grant.scopes)));
+        }
+        let Some(sealed_rt) = &grant.refresh_token else {
+            return Err(TokenError::InvalidGrant(
+                "the grant has no refresh token; reconnect".into(),
+            ));
+        };
+        let refresh_token =
+            open(&self.store, Slot::Refresh(&grant.id), sealed_rt).map_err(token_store_error)?;
+        let (client_id, secret) = self
+            .client(&grant.integration)
+            .await
+            .map_err(token_store_error)?;
+        let token_url = self.token_url(plugin);
+        let creds = ClientCredentials {
+            token_url: &token_url,
+            client_id: &client_id,
+            client_secret: &secret,
+            auth: plugin.manifest.auth.client_auth,
+        };
+        let mut outcome = self.tokens.refresh(&creds, &refresh_token, extra).await;
+        if matches!(outcome, Err(TokenError::InvalidGrant(_)))
+            && let Some(previous) = self.previous_within_grace(&grant, plugin)
+        {
+            tracing::warn!(grant = %grant.id, "current refresh token refused; retrying with the previous one inside the grace window");
+            outcome = self.tokens.refresh(&creds, &previous, extra).await;
+        }
+        match outcome {
+            Ok(set) => {
+                let updated = self
+                    .rotated(&grant, &refresh_token, &set, plugin)
+                    .map_err(token_store_error)?;
+                let access = set.access_token.clone();
+                db(&self.store, move |s| s.put_grant(&updated))
+                    .await
+                    .map_err(token_store_error)?;
+                tracing::info!(grant = %grant.id, connection, "refreshed");
+                Ok((access, info(&set.facts, &grant.scopes)))
+            }
+            Err(error) => {
+                let reason = match &error {
+                    TokenError::InvalidGrant(detail) => Some(reasons::invalid_grant(
+                        grant.last_refreshed_at.unwrap_or(0),
+                        now,
+                        &plugin.manifest.token_policy,
+                        detail,
+                    )),
+                    TokenError::InvalidClient(detail) => Some(reasons::invalid_client(detail)),
+                    _ => None,
+                };
+                if let Some(reason) = reason {
+                    self.mark_needs_reauth(connection, &reason).await;
+                    return Err(TokenError::InvalidGrant(reason));
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// The previous refresh token, if it was rotated out within the grace window.
+    fn previous_within_grace(&self, grant: &Grant, plugin: &PluginInfo) -> Option<SecretText> {
+        let rotated_at = grant.previous_rotated_at?;
+        let grace_ms = plugin.manifest.token_policy.grace_window * 1000;
+        if self.now() > rotated_at + grace_ms {
+            return None;
+        }
+        open(
+            &self.store,
+            Slot::PreviousRefresh(&grant.id),
+            grant.previous_refresh_token.as_ref()?,
+        )
+        .ok()
+    }
+
+    /// The grant after a successful refresh: new tokens, the old refresh token kept as
+    /// the previous one when the provider rotated it.
+    fn rotated(
+        &self,
+        grant: &Grant,
+        used_rt: &str,
+        set: &TokenSet,
+        plugin: &PluginInfo,
+    ) -> Result<Grant, StoreError> {
+        let mut next =
+            self.seal_grant(&grant.id, &grant.integration, set, plugin, &grant.scopes)?;
+        match &set.refresh_token {
+            Some(new_rt) if new_rt.as_str() != used_rt => {
+                next.previous_refresh_token = Some(seal(
+                    &self.store,
+                    Slot::PreviousRefresh(&grant.id),
+                    used_rt,
+                )?);
+                next.previous_rotated_at = Some(self.now());
+            }
+            Some(_) => {
+                next.previous_refresh_token = grant.previous_refresh_token.clone();
+                next.previous_rotated_at = grant.previous_rotated_at;
+            }
+            None => {
+                // No new refresh token: the old one stays valid.
+                next.refresh_token = grant.refresh_token.clone();
+                next.previous_refresh_token = grant.previous_refresh_token.clone();
+                next.previous_rotated_at = grant.previous_rotated_at;
+            }
+        }
+        if set.facts.scopes.is_none() {
+            next.scopes = grant.scopes.clone();
+        }
+        Ok(next)
+    }
+
+    /// Move `connection` to `needs_reauth` with `reason` (no-op when it already is).
+    pub async fn mark_needs_reauth(&self, connection: &str, reason: &str) {
+        let (id, reason_text, now) = (connection.to_owned(), reason.to_owned(), self.now());
+        let result = db(&self.store, move |s| {
+            let Some(current) = s.connection(&id)? else {
+                return Ok(());
+            };
+            if matches!(
+                current.state,
+                ConnectionState::Active | ConnectionState::Degraded | ConnectionState::NeedsScope
+            ) {
+                s.transition_connection(
+                    &id,
+                    ConnectionState::NeedsReauth,
+                    Some(&reason_text),
+                    "grant_failed",
+                    now,
+                )?;
+            }
+            Ok(())
+        })
+        .await;
+        if let Err(error) = result {
+            tracing::error!(%error, connection, "cannot record needs_reauth");
+        }
+    }
+
+    /// Seal and stage the grant of an in-flight flow.
+    fn stage(&self, state: &str, staged: StagedGrant) -> Result<(), TokenError> {
+        let mut flows = self
+            .flows
+            .lock()
+            .map_err(|_| TokenError::Transient("flow table poisoned".into()))?;
+        let flow = flows.get_mut(state).ok_or_else(|| {
+            TokenError::Denied("the authorization flow is no longer in progress".into())
+        })?;
+        flow.staged = Some(staged);
+        Ok(())
+    }
+
+    fn flow_facts(&self, state: &str) -> Option<FlowFacts> {
+        let flows = self.flows.lock().ok()?;
+        let f = flows.get(state)?;
+        Some(FlowFacts {
+            connection: f.flow.connection.clone(),
+            redirect_uri: f.redirect_uri.clone(),
+            pkce: f.flow.pkce_verifier.clone(),
+            scopes: f.flow.scopes.clone(),
+            staged: f.staged.as_ref().map(|s| s.grant.clone()),
+        })
+    }
+}
+
+impl GrantBroker for GrantService {
+    fn access_token<'a>(
+        &'a self,
+        plugin: &'a PluginInfo,
+        ctx: &'a CallContext,
+    ) -> BoxFuture<'a, Result<SecretText, BrokerError>> {
+        Box::pin(async move {
+            match &ctx.grant {
+                GrantTarget::None => Err(BrokerError::Unavailable("this call has no grant".into())),
+                GrantTarget::Flow(state) => {
+                    let facts = self.flow_facts(state).ok_or_else(|| {
+                        BrokerError::Unavailable(
+                            "the authorization flow is no longer in progress".into(),
+                        )
+                    })?;
+                    let grant = facts.staged.ok_or_else(|| {
+                        BrokerError::Unavailable("exchange the code before calling the API".into())
+                    })?;
+                    open(&self.store, Slot::Access(&grant.id), &grant.access_token)
+                        .map_err(store_error)
+                }
+                GrantTarget::Connection(connection) => {
+                    let grant_id = self.connection_grant(connection).await?;
+                    let id = grant_id.clone();
+                    let grant = db(&self.store, move |s| s.grant(&id))
+                        .await
+                        .map_err(store_error)?
+                        .ok_or_else(|| {
+                            BrokerError::Unavailable(format!("grant {grant_id} is missing"))
+                        })?;
+                    let ahead_ms = plugin.manifest.token_policy.refresh_ahead * 1000;
+                    if grant
+                        .access_expires_at
+                        .is_some_and(|at| at <= self.now() + ahead_ms)
+                    {
+                        return match self
+                            .refresh_grant(plugin, connection, &grant_id, RefreshWhy::Ahead, &[])
+                            .await
+                        {
+                            Ok((token, _)) => Ok(token),
+                            Err(TokenError::InvalidGrant(reason)) => {
+                                Err(BrokerError::ReauthRequired(reason))
+                            }
+                            Err(other) => {
+                                Err(BrokerError::Transient(format!("refresh failed: {other:?}")))
+                            }
+                        };
+                    }
+                    open(&self.store, Slot::Access(&grant.id), &grant.access_token)
+                        .map_err(store_error)
+                }
+            }
+        })
+    }
+
+    fn after_unauthorized<'a>(
+        &'a self,
+        plugin: &'a PluginInfo,
+        ctx: &'a CallContext,
+        rejected: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SecretText>, BrokerError>> {
+        Box::pin(async move {
+            let GrantTarget::Connection(connection) = &ctx.grant else {
+                return Ok(None);
+            };
+            let grant_id = self.connection_grant(connection).await?;
+            match self
+                .refresh_grant(
+                    plugin,
+                    connection,
+                    &grant_id,
+                    RefreshWhy::Unauthorized(rejected),
+                    &[],
+                )
+                .await
+            {
+                Ok((token, _)) => Ok(Some(token)),
+                Err(TokenError::InvalidGrant(reason)) => Err(BrokerError::ReauthRequired(reason)),
+                Err(other) => Err(BrokerError::Transient(format!("refresh failed: {other:?}"))),
+            }
+        })
+    }
+
+    fn client_credentials<'a>(
+        &'a self,
+        _plugin: &'a PluginInfo,
+        ctx: &'a CallContext,
+    ) -> BoxFuture<'a, Result<(String, SecretText), BrokerError>> {
+        Box::pin(async move {
+            let integration = ctx
+                .integration
+                .as_deref()
+                .ok_or_else(|| BrokerError::Unavailable("this call has no integration".into()))?;
+            self.client(integration).await.map_err(store_error)
+        })
+    }
+
+    fn exchange_code<'a>(
+        &'a self,
+        plugin: &'a PluginInfo,
+        ctx: &'a CallContext,
+        code: String,
+        extra: Fields,
+    ) -> BoxFuture<'a, Result<TokenInfo, TokenError>> {
+        Box::pin(async move {
+            let GrantTarget::Flow(state) = &ctx.grant else {
+                return Err(TokenError::Denied(
+                    "no authorization flow is in progress for this call".into(),
+                ));
+            };
+            let FlowFacts {
+                connection,
+                redirect_uri,
+                pkce,
+                scopes,
+                ..
+            } = self.flow_facts(state).ok_or_else(|| {
+                TokenError::Denied("the authorization flow is no longer in progress".into())
+            })?;
+            let integration = ctx.integration.clone().unwrap_or_default();
+            let (client_id, secret) = self.client(&integration).await.map_err(token_store_error)?;
+            let verifier = match &pkce {
+                Some(sealed) => {
+                    Some(open(&self.store, Slot::Pkce(state), sealed).map_err(token_store_error)?)
+                }
+                None => None,
+            };
+            let token_url = self.token_url(plugin);
+            let creds = ClientCredentials {
+                token_url: &token_url,
+                client_id: &client_id,
+                client_secret: &secret,
+                auth: plugin.manifest.auth.client_auth,
+            };
+            let set = self
+                .tokens
+                .exchange_code(
+                    &creds,
+                    &code,
+                    &redirect_uri,
+                    verifier.as_ref().map(|v| v.as_str()),
+                    &extra,
+                )
+                .await?;
+            let grant = self
+                .seal_grant(&new_id("grant"), &integration, &set, plugin, &scopes)
+                .map_err(token_store_error)?;
+            tracing::info!(connection, grant = %grant.id, "authorization code exchanged; grant staged");
+            let token_info = info(&set.facts, &scopes);
+            self.stage(
+                state,
+                StagedGrant {
+                    grant,
+                    facts: set.facts,
+                },
+            )?;
+            Ok(token_info)
+        })
+    }
+
+    fn refresh<'a>(
+        &'a self,
+        plugin: &'a PluginInfo,
+        ctx: &'a CallContext,
+        extra: Fields,
+    ) -> BoxFuture<'a, Result<TokenInfo, TokenError>> {
+        Box::pin(async move {
+            let GrantTarget::Connection(connection) = &ctx.grant else {
+                return Err(TokenError::Denied(
+                    "only a connection's grant can be refreshed".into(),
+                ));
+            };
+            let grant_id = self
+                .connection_grant(connection)
+                .await
+                .map_err(|e| match e {
+                    BrokerError::ReauthRequired(reason) => TokenError::InvalidGrant(reason),
+                    other => TokenError::Denied(other.to_string()),
+                })?;
+            self.refresh_grant(plugin, connection, &grant_id, RefreshWhy::Explicit, &extra)
+                .await
+                .map(|(_, info)| info)
+        })
+    }
+
+    fn revoke<'a>(
+        &'a self,
+        plugin: &'a PluginInfo,
+        ctx: &'a CallContext,
+        format: RevokeFormat,
+    ) -> BoxFuture<'a, Result<(), TokenError>> {
+        Box::pin(async move {
+            let revoke_url = plugin.manifest.auth.revoke_url.as_deref().ok_or_else(|| {
+                TokenError::Denied("the plugin's manifest has no revoke URL".into())
+            })?;
+            let GrantTarget::Connection(connection) = &ctx.grant else {
+                return Err(TokenError::Denied(
+                    "only a connection's grant can be revoked".into(),
+                ));
+            };
+            let id = connection.clone();
+            let grant = db(&self.store, move |s| {
+                let grant_id = s.connection(&id)?.and_then(|c| c.grant);
+                match grant_id {
+                    Some(g) => s.grant(&g),
+                    None => Ok(None),
+                }
+            })
+            .await
+            .map_err(token_store_error)?
+            .ok_or_else(|| TokenError::Denied("the connection has no grant to revoke".into()))?;
+            let token = match &grant.refresh_token {
+                Some(rt) => open(&self.store, Slot::Refresh(&grant.id), rt),
+                None => open(&self.store, Slot::Access(&grant.id), &grant.access_token),
+            }
+            .map_err(token_store_error)?;
+            let (client_id, secret) = self
+                .client(&grant.integration)
+                .await
+                .map_err(token_store_error)?;
+            let token_url = self.token_url(plugin);
+            let creds = ClientCredentials {
+                token_url: &token_url,
+                client_id: &client_id,
+                client_secret: &secret,
+                auth: plugin.manifest.auth.client_auth,
+            };
+            let url = self.overrides.apply_str(revoke_url);
+            self.tokens.revoke(&url, &creds, &token, format).await
+        })
+    }
+}

@@ -1,0 +1,21 @@
+//! OAuth on the host side: integrations, flows, grants, refresh and the connection
+//! lifecycle. Plugins never see a secret: the host performs every token request and
+//! injects credentials; plugins get only non-secret facts.
+//!
+//! - [`tokens`]: token-endpoint requests (oauth2 crate; RFC 7009 revocation).
+//! - [`grants`]: the [`GrantService`], the runtime's grant broker (single-flight refresh).
+//! - [`flows`]: `state`, PKCE and authorize URLs.
+//! - [`connections`]: the [`ConnectionService`] state machine.
+//! - [`integrations`], [`reasons`], [`secrets`].
+
+pub mod connections;
+pub mod flows;
+pub mod grants;
+pub mod health;
+pub mod integrations;
+pub mod reasons;
+pub mod secrets;
+pub mod tokens;
+
+pub use connections::{CallbackOutcome, ConnectionService, LifecycleError};
+pub use grants::GrantService;

@@ -1,0 +1,260 @@
+//! Per-tenant rate budgets, kept by the host for every plugin: calls per minute (a
+//! sliding window, so no 60-second span ever exceeds the budget whether the provider
+//! counts in fixed or rolling windows), calls per day, and requests in flight. The
+//! provider's remaining-count headers (named in the manifest) correct the counts.
+//! Numbers and header names come from the manifest; the host knows no provider.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::clock::SharedClock;
+use crate::runtime::bindings::types::RateBudget;
+
+const MINUTE: Duration = Duration::from_secs(60);
+const DAY_MS: u64 = 86_400_000;
+
+/// The day budget is spent: calls resume at `resume_at` (ms since epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayExhausted {
+    /// When the day window frees up.
+    pub resume_at: u64,
+}
+
+#[derive(Debug)]
+struct Window {
+    /// Start times of the calls in the last minute (monotonic).
+    minute: VecDeque<Instant>,
+    /// Calls the provider says were made in this minute beyond ours (from headers).
+    minute_floor: Option<(Instant, u32)>,
+    /// Day window start (wall ms) and calls in it.
+    day_start: u64,
+    day_calls: u32,
+    /// The provider said the day is spent until this time (wall ms).
+    day_blocked_until: Option<u64>,
+}
+
+/// One tenant's budget.
+#[derive(Debug)]
+pub struct TenantBudget {
+    budget: RateBudget,
+    window: Mutex<Window>,
+    in_flight: Option<Arc<Semaphore>>,
+}
+
+/// Held while a request is in flight.
+#[derive(Debug)]
+pub struct Ticket {
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl TenantBudget {
+    fn new(budget: RateBudget, now_ms: u64) -> Self {
+        let in_flight = budget
+            .concurrency
+            .map(|n| Arc::new(Semaphore::new(n.max(1) as usize)));
+        Self {
+            budget,
+            window: Mutex::new(Window {
+                minute: VecDeque::new(),
+                minute_floor: None,
+                day_start: now_ms,
+                day_calls: 0,
+                day_blocked_until: None,
+            }),
+            in_flight,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
+        self.window.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wait until a call fits the minute budget and a concurrency slot is free, then
+    /// count it. Fails without waiting when the day budget is spent.
+    pub async fn acquire(&self, clock: &SharedClock) -> Result<Ticket, DayExhausted> {
+        let permit = match &self.in_flight {
+            Some(semaphore) => semaphore.clone().acquire_owned().await.ok(),
+            None => None,
+        };
+        loop {
+            let wait = {
+                let mut w = self.lock();
+                let now_ms = clock.now_millis();
+                if now_ms >= w.day_start + DAY_MS {
+                    w.day_start = now_ms;
+                    w.day_calls = 0;
+                }
+                if let Some(until) = w.day_blocked_until {
+                    if now_ms < until {
+                        return Err(DayExhausted { resume_at: until });
+                    }
+                    w.day_blocked_until = None;
+                }
+                if let Some(per_day) = self.budget.per_day
+                    && w.day_calls >= per_day
+                {
+                    return Err(DayExhausted {
+                        resume_at: w.day_start + DAY_MS,
+                    });
+                }
+                let now = Instant::now();
+                while w
+                    .minute
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= MINUTE)
+                {
+                    w.minute.pop_front();
+                }
+                let floor = match w.minute_floor {
+                    Some((at, used)) if now.duration_since(at) < MINUTE => used as usize,
+                    _ => 0,
+                };
+                match self.budget.per_minute {
+                    Some(limit) if w.minute.len().max(floor) >= limit as usize => {
+                        // Wait for the oldest call in the window to age out.
+                        let oldest = w.minute.front().copied().unwrap_or(now);
+                        Some(
+                            MINUTE
+                                .saturating_sub(now.duration_since(oldest))
+                                .max(Duration::from_millis(5)),
+                        )
+                    }
+                    _ => {
+                        w.minute.push_back(now);
+                        w.day_calls += 1;
+                        None
+                    }
+                }
+            };
+            match wait {
+                None => return Ok(Ticket { _permit: permit }),
+                Some(duration) => tokio::time::sleep(duration).await,
+            }
+        }
+    }
+
+    /// Correct the counts from a response's headers (names from the manifest).
+    pub fn observe(&self, headers: &[(String, String)], clock: &SharedClock) {
+        let header = |name: &Option<String>| -> Option<u32> {
+            let name = name.as_deref()?;
+            headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .and_then(|(_, v)| v.trim().parse().ok())
+        };
+        let mut w = self.lock();
+        if let (Some(limit), Some(remaining)) = (
+            self.budget.per_minute,
+            header(&self.budget.minute_remaining_header),
+        ) {
+            let used = limit.saturating_sub(remaining);
+            let ours = w.minute.len() as u32;
+            if used > ours {
+                w.minute_floor = Some((Instant::now(), used));
+            }
+        }
+        if let Some(remaining) = header(&self.budget.day_remaining_header) {
+            match self.budget.per_day {
+                Some(limit) => w.day_calls = w.day_calls.max(limit.saturating_sub(remaining)),
+                None if remaining == 0 => w.day_blocked_until = Some(w.day_start + DAY_MS),
+                None => {}
+            }
+        }
+        let _ = clock;
+    }
+
+    /// The provider refused the day: block until `resume_at`.
+    pub fn day_refused(&self, resume_at: u64) {
+        self.lock().day_blocked_until = Some(resume_at);
+    }
+
+    /// The minute budget's calls counted right now (for tests and diagnostics).
+    pub fn calls_in_last_minute(&self) -> usize {
+        let now = Instant::now();
+        self.lock()
+            .minute
+            .iter()
+            .filter(|t| now.duration_since(**t) < MINUTE)
+            .count()
+    }
+}
+
+/// Budgets for every (plugin, tenant) pair seen.
+#[derive(Debug, Default)]
+pub struct RateBudgets {
+    tenants: Mutex<HashMap<(String, String), Arc<TenantBudget>>>,
+}
+
+impl RateBudgets {
+    /// The budget of `tenant` under `plugin`'s manifest numbers.
+    pub fn tenant(
+        &self,
+        plugin: &str,
+        tenant: &str,
+        budget: &RateBudget,
+        now_ms: u64,
+    ) -> Arc<TenantBudget> {
+        let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
+        tenants
+            .entry((plugin.to_owned(), tenant.to_owned()))
+            .or_insert_with(|| Arc::new(TenantBudget::new(budget.clone(), now_ms)))
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    fn budget(per_minute: Option<u32>, per_day: Option<u32>) -> RateBudget {
+        RateBudget {
+            per_minute,
+            per_day,
+            concurrency: Some(2),
+            minute_remaining_header: Some("x-minlimit-remaining".into()),
+            day_remaining_header: Some("x-daylimit-remaining".into()),
+            app_minute_remaining_header: None,
+            default_retry_after: 60,
+        }
+    }
+
+    #[tokio::test]
+    async fn day_budget_refuses_until_the_window_resets() {
+        let clock = ManualClock::new(0);
+        let shared: SharedClock = Arc::new(clock.clone());
+        let b = TenantBudget::new(budget(None, Some(2)), 0);
+        b.acquire(&shared).await.expect("1");
+        b.acquire(&shared).await.expect("2");
+        assert_eq!(b.acquire(&shared).await.expect_err("3").resume_at, DAY_MS);
+        clock.advance(Duration::from_millis(DAY_MS));
+        b.acquire(&shared).await.expect("new day");
+    }
+
+    #[tokio::test]
+    async fn remaining_headers_correct_the_counts() {
+        let shared: SharedClock = Arc::new(ManualClock::new(0));
+        let b = TenantBudget::new(budget(Some(60), Some(5000)), 0);
+        b.acquire(&shared).await.expect("call");
+        b.observe(&[("X-DayLimit-Remaining".into(), "0".into())], &shared);
+        assert!(
+            b.acquire(&shared).await.is_err(),
+            "the provider says the day is spent"
+        );
+    }
+
+    #[tokio::test]
+    async fn minute_budget_waits_instead_of_exceeding() {
+        let shared: SharedClock = Arc::new(ManualClock::new(0));
+        let b = TenantBudget::new(budget(Some(3), None), 0);
+        for _ in 0..3 {
+            b.acquire(&shared).await.expect("within budget");
+        }
+        assert_eq!(b.calls_in_last_minute(), 3);
+        let waited = tokio::time::timeout(Duration::from_millis(200), b.acquire(&shared)).await;
+        assert!(waited.is_err(), "the fourth call waits for the window");
+    }
+}

@@ -1,0 +1,66 @@
+//! # mooring-quickbooks
+//!
+//! The QuickBooks Online connector: a WebAssembly component implementing
+//! `mooring:connector@0.1.0`. It knows QuickBooks' facts (PROVIDERS.md part B) and
+//! never sees a secret.
+//!
+//! | export | behaviour |
+//! |---|---|
+//! | `describe` | [`manifest::manifest`]: scope `com.intuit.quickbooks.accounting`, streams `accounts` and `company`, 500/min · 10 concurrent, 100-day idle refresh tokens with a 24-hour grace window |
+//! | `authorize-params` | nothing beyond what the host adds |
+//! | `complete-authorization` | `realmId` from the callback (required), exchange the code, `GET companyinfo/{realm}?minorversion=75` → one tenant (id = realmId, name = CompanyName, metadata `environment`) ([`auth`]) |
+//! | `refresh` | `oauth.refresh([])` |
+//! | `sync` | [`sync::sync`]; cursor in [`cursor`], statements in [`query`], errors in [`errors`] / [`faults`] |
+//! | `disconnect` | `oauth.revoke(json)` (a token already unknown is fine) |
+//!
+//! Pure modules (unit-tested natively with
+//! `cargo test -p mooring-quickbooks --target x86_64-unknown-linux-gnu`): [`faults`],
+//! [`errors`], [`query`], [`company`], [`cursor`], [`manifest`]. I/O lives in [`api`],
+//! [`auth`] and [`sync`].
+
+pub mod api;
+pub mod auth;
+pub mod company;
+pub mod cursor;
+pub mod errors;
+pub mod faults;
+pub mod manifest;
+pub mod query;
+pub mod sync;
+
+use mooring_plugin_sdk::prelude::*;
+
+/// The connector.
+struct QuickBooks;
+
+impl Guest for QuickBooks {
+    fn describe() -> Manifest {
+        manifest::manifest()
+    }
+
+    fn authorize_params(_scopes: Vec<String>) -> Fields {
+        Vec::new()
+    }
+
+    fn complete_authorization(params: Fields) -> Result<Vec<Tenant>, ConnectorError> {
+        auth::complete_authorization(&params)
+    }
+
+    fn refresh() -> Result<TokenInfo, ConnectorError> {
+        auth::refresh()
+    }
+
+    fn sync(
+        stream: String,
+        tenant: Tenant,
+        cursor: Option<String>,
+    ) -> Result<Batch, ConnectorError> {
+        sync::sync(&stream, &tenant, cursor.as_deref())
+    }
+
+    fn disconnect(tenant: Tenant) -> Result<(), ConnectorError> {
+        auth::disconnect(&tenant)
+    }
+}
+
+mooring_plugin_sdk::export_connector!(QuickBooks);

@@ -1,0 +1,171 @@
+//! The Rust control API of the Xero accounting data: generation, ground truth,
+//! mutations, rate limits and forced token expiry. Mutations stamp times from the
+//! simulator clock.
+
+use std::time::Duration;
+
+use crate::clock::Millis;
+use crate::control::SimControl;
+use crate::error::SimError;
+use crate::model::Provider;
+use crate::xero::data::generate::generate;
+use crate::xero::data::{DataSummary, GenerateOptions, NewInvoice, OrgData, XeroTruth};
+use crate::xero::ratelimit::{RateLimits, TenantUsage};
+
+impl SimControl {
+    fn xero_org_name(&self, tenant: &str) -> Result<String, SimError> {
+        let st = self.lock();
+        let org = st.org(tenant)?;
+        if org.provider != Provider::Xero {
+            return Err(SimError::InvalidArgument(format!(
+                "{tenant} is not a Xero organisation"
+            )));
+        }
+        Ok(org.name.clone())
+    }
+
+    /// Generates (or regenerates) a Xero organisation's accounting data as of the clock's
+    /// now; deterministic for a given seed, size, country and clock reading. The lock is
+    /// not held while generating.
+    pub fn generate_xero_org(
+        &self,
+        tenant: &str,
+        opts: GenerateOptions,
+    ) -> Result<DataSummary, SimError> {
+        let name = self.xero_org_name(tenant)?;
+        let data = generate(tenant, &name, &opts, self.now_ms())
+            .ok_or_else(|| SimError::InvalidArgument("chart of accounts incomplete".into()))?;
+        let summary = data.summary();
+        self.lock().xero_data.insert(tenant.to_owned(), data);
+        Ok(summary)
+    }
+
+    /// Runs `f` on a Xero organisation's data (created empty on first use).
+    pub fn with_xero_data<R>(
+        &self,
+        tenant: &str,
+        f: impl FnOnce(&mut OrgData) -> R,
+    ) -> Result<R, SimError> {
+        self.xero_org_name(tenant)?;
+        let now = self.now_ms();
+        let mut st = self.lock();
+        let data = st
+            .xero_org_data(tenant, now)
+            .ok_or_else(|| SimError::UnknownTenant(tenant.to_owned()))?;
+        Ok(f(data))
+    }
+
+    /// Record counts of a Xero organisation.
+    pub fn xero_summary(&self, tenant: &str) -> Result<DataSummary, SimError> {
+        self.with_xero_data(tenant, |d| d.summary())
+    }
+
+    /// Every record as the API returns it (contacts' `Balances` as of now).
+    pub fn xero_truth(&self, tenant: &str) -> Result<XeroTruth, SimError> {
+        let now = self.now_ms();
+        self.with_xero_data(tenant, |d| XeroTruth::of(d, now))
+    }
+
+    fn mutate<R>(
+        &self,
+        tenant: &str,
+        f: impl FnOnce(&mut OrgData, Millis) -> Result<R, SimError>,
+    ) -> Result<R, SimError> {
+        let now = self.now_ms();
+        self.with_xero_data(tenant, |d| f(d, now))?
+    }
+
+    /// Bumps an invoice's `UpdatedDateUTC`; returns the new value.
+    pub fn touch_invoice(&self, tenant: &str, invoice_id: &str) -> Result<Millis, SimError> {
+        self.mutate(tenant, |d, now| d.touch_invoice(invoice_id, now))
+    }
+
+    /// Voids an AUTHORISED, unpaid invoice and posts the reversing journal.
+    pub fn void_invoice(&self, tenant: &str, invoice_id: &str) -> Result<Millis, SimError> {
+        self.mutate(tenant, |d, now| d.void_invoice(invoice_id, now))
+    }
+
+    /// Deletes a DRAFT or SUBMITTED invoice.
+    pub fn delete_invoice(&self, tenant: &str, invoice_id: &str) -> Result<Millis, SimError> {
+        self.mutate(tenant, |d, now| d.delete_invoice(invoice_id, now))
+    }
+
+    /// Pays an AUTHORISED invoice (`amount_cents`, default: everything due) and posts the
+    /// payment journal.
+    pub fn pay_invoice(
+        &self,
+        tenant: &str,
+        invoice_id: &str,
+        amount_cents: Option<i64>,
+    ) -> Result<Millis, SimError> {
+        self.mutate(tenant, |d, now| {
+            d.pay_invoice(invoice_id, amount_cents, now)
+        })
+    }
+
+    /// Raises an invoice or bill (AUTHORISED ones post a journal); returns its id.
+    pub fn add_invoice(&self, tenant: &str, spec: &NewInvoice) -> Result<String, SimError> {
+        self.mutate(tenant, |d, now| d.add_invoice(spec, now))
+    }
+
+    /// Adds a contact; returns its id.
+    pub fn add_contact(&self, tenant: &str, name: &str) -> Result<String, SimError> {
+        self.mutate(tenant, |d, now| d.add_contact(name, now))
+    }
+
+    /// Bumps a contact's `UpdatedDateUTC`.
+    pub fn touch_contact(&self, tenant: &str, contact_id: &str) -> Result<Millis, SimError> {
+        self.mutate(tenant, |d, now| d.touch_contact(contact_id, now))
+    }
+
+    /// Archives a contact.
+    pub fn archive_contact(&self, tenant: &str, contact_id: &str) -> Result<Millis, SimError> {
+        self.mutate(tenant, |d, now| d.archive_contact(contact_id, now))
+    }
+
+    /// Archives a (non-system) account, by id or code.
+    pub fn archive_account(&self, tenant: &str, account: &str) -> Result<Millis, SimError> {
+        self.mutate(tenant, |d, now| d.archive_account(account, now))
+    }
+
+    /// The Xero API limits in force.
+    pub fn xero_rate_limits(&self) -> RateLimits {
+        self.lock().xero_rate.limits
+    }
+
+    /// Replaces the Xero API limits (windows keep their counts).
+    pub fn set_xero_rate_limits(&self, limits: RateLimits) {
+        self.lock().xero_rate.limits = limits;
+    }
+
+    /// Empties every minute and daily window.
+    pub fn reset_xero_rate_windows(&self) {
+        self.lock().xero_rate.reset_windows();
+    }
+
+    /// Current usage per (app, tenant).
+    pub fn xero_rate_usage(&self) -> Vec<TenantUsage> {
+        let now = self.now_ms();
+        self.lock().xero_rate.usage(now)
+    }
+
+    /// Makes every admitted Xero data call take at least `latency` (real time), so that
+    /// concurrent calls overlap and the concurrency limit can bite.
+    pub fn set_xero_latency(&self, latency: Duration) {
+        self.lock().xero_latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+    }
+
+    /// After `n_calls` more admitted Xero data calls, every Xero access token issued so
+    /// far expires: call `n_calls + 1` gets 401 `TokenExpired` (a refreshed token works).
+    /// `0` expires them now.
+    pub fn expire_access_tokens_after(&self, n_calls: u64) {
+        let now = self.now_ms();
+        let mut st = self.lock();
+        if n_calls == 0 {
+            st.xero_expire_after = None;
+            st.expire_xero_access_tokens(now);
+        } else {
+            st.xero_expire_after = Some(n_calls);
+        }
+    }
+}

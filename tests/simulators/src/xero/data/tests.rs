@@ -1,0 +1,72 @@
+//! Generator invariants: determinism, balanced journals, document totals, numbering.
+
+use super::*;
+use crate::timefmt::date_ms;
+
+const NOW: i64 = 1_795_000_000_000;
+
+fn small(seed: u64) -> OrgData {
+    generate::generate(
+        "t-1",
+        "Demo",
+        &GenerateOptions::new(OrgSize::small(), seed),
+        NOW,
+    )
+    .expect("generate")
+}
+
+#[test]
+fn same_seed_same_data() {
+    let a = XeroTruth::of(&small(7), NOW);
+    let b = XeroTruth::of(&small(7), NOW);
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap()
+    );
+    let c = XeroTruth::of(&small(8), NOW);
+    assert_ne!(a.invoices, c.invoices);
+}
+
+#[test]
+fn ledger_invariants() {
+    let d = small(3);
+    assert!(ledger::all_balanced(&d.journals));
+    let mut prev = (0, i64::MIN);
+    let mut gaps = 0;
+    for j in &d.journals {
+        assert!(j.number > prev.0 && j.created > prev.1);
+        gaps += usize::from(j.number > prev.0 + 1);
+        assert!(j.created < NOW);
+        prev = (j.number, j.created);
+    }
+    assert!(gaps > 0, "journal numbers must not be contiguous");
+    for inv in &d.invoices {
+        assert_eq!(inv.sub_total + inv.total_tax, inv.total);
+        if inv.status != "VOIDED" {
+            assert_eq!(inv.amount_due(), inv.total - inv.amount_paid());
+        }
+        assert!(inv.updated < NOW + 1_000 && inv.date < NOW);
+    }
+    let statuses: std::collections::BTreeSet<&str> = d.invoices.iter().map(|i| i.status).collect();
+    for s in ["AUTHORISED", "PAID", "DRAFT"] {
+        assert!(statuses.contains(s), "{statuses:?}");
+    }
+    let s = d.summary();
+    println!(
+        "small: {s:?} est {}",
+        OrgSize::small().estimated_journal_lines()
+    );
+}
+
+#[test]
+fn medium_generation_and_estimate() {
+    let t = std::time::Instant::now();
+    let d = generate::generate("t", "M", &GenerateOptions::new(OrgSize::medium(), 1), NOW).unwrap();
+    let s = d.summary();
+    let est = OrgSize::medium().estimated_journal_lines() as f64;
+    println!("medium: {s:?} est {est} in {:?}", t.elapsed());
+    assert!(ledger::all_balanced(&d.journals));
+    let ratio = s.journal_lines as f64 / est;
+    assert!((0.9..1.1).contains(&ratio), "{ratio}");
+    let _ = date_ms(2026, 1, 1);
+}
