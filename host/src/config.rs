@@ -302,6 +302,27 @@ mod tests {
     }
 
     #[test]
+    fn integrations_and_intervals_from_the_environment() {
+        let c = Config::resolve(
+            None,
+            env(&[
+                ("MOORING_INTEGRATIONS", r#"[{"id":"x","provider":"xero","client_id":"a","client_secret":"b"}]"#),
+                ("MOORING_SYNC_INTERVALS", "journals=300, xero/accounts=60"),
+                ("MOORING_SCHEDULER", "off"),
+            ]),
+        )
+        .expect("ok");
+        assert_eq!(c.integrations.len(), 1);
+        assert_eq!(c.integrations[0].provider, "xero");
+        assert!(!format!("{c:?}").contains("\"b\""), "Debug must not print the secret");
+        assert_eq!(c.sync_intervals.get("journals"), Some(&300));
+        assert_eq!(c.sync_intervals.get("xero/accounts"), Some(&60));
+        assert!(!c.scheduler);
+        let err = Config::resolve(None, env(&[("MOORING_INTEGRATIONS", "{")])).expect_err("bad json");
+        assert!(err.to_string().contains("MOORING_INTEGRATIONS"), "{err}");
+    }
+
+    #[test]
     fn bad_values_are_clear_errors() {
         let err = Config::resolve(None, env(&[("MOORING_LISTEN", "nope")])).expect_err("bad");
         assert!(err.to_string().contains("MOORING_LISTEN"), "{err}");

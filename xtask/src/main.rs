@@ -4,9 +4,9 @@
 //!   component (release) and the host. Provider plugins are copied to
 //!   `target/plugins/`, test plugins to `target/test-plugins/`.
 //! - `test`: `build`, then every test: the workspace (host, store, simulators), and
-//!   the plugin SDK's unit tests on the host triple.
-//! - `demo`: `build`, then the main job: the host against the bundled simulators, end
-//!   to end (see `host/tests/demo.rs`... run as the `demo` test binary).
+//!   the plugin SDK's and provider plugins' unit tests on the host triple.
+//! - `demo`: `build`, then the main job: the `mooring` binary against the bundled
+//!   simulators, end to end (`tests/demo`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -102,6 +102,8 @@ fn build() -> Result<(), String> {
             "mooring",
             "-p",
             "mooring-simulators",
+            "-p",
+            "mooring-demo",
         ]),
     )
 }
@@ -109,12 +111,16 @@ fn build() -> Result<(), String> {
 fn test(extra: &[String]) -> Result<(), String> {
     build()?;
     run(
-        "plugin SDK unit tests",
+        "plugin unit tests (SDK and provider plugins, on the host triple)",
         cargo().current_dir(root().join("plugins")).args([
             "test",
             "--locked",
             "-p",
             "mooring-plugin-sdk",
+            "-p",
+            "mooring-xero",
+            "-p",
+            "mooring-quickbooks",
             "--target",
             &host_triple()?,
         ]),
@@ -131,17 +137,8 @@ fn test(extra: &[String]) -> Result<(), String> {
 fn demo() -> Result<(), String> {
     build()?;
     run(
-        "demo: the host against the bundled simulators",
-        cargo().current_dir(root()).args([
-            "test",
-            "--locked",
-            "-p",
-            "mooring",
-            "--test",
-            "demo",
-            "--",
-            "--nocapture",
-        ]),
+        "demo: the mooring binary against the bundled simulators",
+        &mut Command::new(root().join("target").join("debug").join("mooring-demo")),
     )
 }
 

@@ -102,6 +102,74 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pkce_challenge_is_s256_of_the_verifier() {
+        use crate::runtime::bindings::types::*;
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let plugin = crate::runtime::PluginInfo {
+            id: "p".into(),
+            version: "1.0.0".into(),
+            sha256: String::new(),
+            size: 0,
+            manifest: Manifest {
+                id: "p".into(),
+                name: "P".into(),
+                version: "1.0.0".into(),
+                auth: AuthConfig {
+                    authorize_url: "https://login.example.com/authorize".into(),
+                    token_url: "https://login.example.com/token".into(),
+                    revoke_url: None,
+                    default_scopes: vec![],
+                    pkce: true,
+                    client_auth: ClientAuth::RequestBody,
+                },
+                allowed_hosts: vec!["login.example.com".into()],
+                streams: vec![],
+                rate_budget: RateBudget {
+                    per_minute: None,
+                    per_day: None,
+                    concurrency: None,
+                    minute_remaining_header: None,
+                    day_remaining_header: None,
+                    app_minute_remaining_header: None,
+                    default_retry_after: 60,
+                },
+                token_policy: TokenPolicy {
+                    refresh_ahead: 0,
+                    refresh_token_idle_lifetime: None,
+                    keep_alive_after: None,
+                    grace_window: 0,
+                },
+            },
+            allowed: Default::default(),
+        };
+        let integration = mooring_store::Integration {
+            id: "i".into(),
+            provider: "p".into(),
+            client_id: "cid".into(),
+            client_secret: serde_json::from_str(r#"{"v":1,"nonce":"","ct":""}"#).expect("sealed"),
+            scopes: vec![],
+            redirect_uri: "http://localhost:8080/oauth/callback".into(),
+            created_at: 0,
+        };
+        let flow = Flow {
+            state: "st".into(),
+            connection: "c".into(),
+            kind: FlowKind::Connect,
+            pkce_verifier: None,
+            scopes: vec!["openid".into(), "offline_access".into()],
+            created_at: 0,
+            expires_at: 1,
+            staged_grant: None,
+        };
+        let url = authorize_url(&plugin, &integration, &flow, Some(verifier), vec![("prompt".into(), "consent".into())], &HostOverrides::default());
+        // RFC 7636 appendix B's example pair.
+        assert!(url.contains("code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"), "{url}");
+        assert!(url.contains("code_challenge_method=S256"), "{url}");
+        assert!(url.contains("scope=openid%20offline_access") && url.contains("prompt=consent"), "{url}");
+        assert!(url.starts_with("https://login.example.com/authorize?response_type=code&client_id=cid"), "{url}");
+    }
+
+    #[test]
     fn spaces_are_percent_20() {
         assert_eq!(
             encode_component("openid offline_access"),

@@ -19,10 +19,10 @@ use super::plugin::{Plugin, PluginInfo};
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum CallError {
     /// The plugin returned a classified error.
-    #[error("plugin error: {0:?}")]
+    #[error("{}", describe(.0))]
     Connector(ConnectorError),
     /// The host refused a request the plugin made, and the call then failed.
-    #[error("plugin request denied by the host: {reason}")]
+    #[error("plugin request denied by the host: {reason} ({})", describe(plugin_error))]
     Denied {
         /// The host's reason (undeclared host, body cap, reserved header...).
         reason: String,
@@ -66,6 +66,18 @@ pub enum CallError {
         /// The trap and its wasm backtrace.
         message: String,
     },
+}
+
+/// A plugin error as a person reads it.
+pub fn describe(error: &ConnectorError) -> String {
+    match error {
+        ConnectorError::ReauthRequired(reason) => format!("reauthorisation required: {reason}"),
+        ConnectorError::Forbidden(reason) => format!("forbidden: {reason}"),
+        ConnectorError::RateLimited(0) => "rate limited by the provider".to_owned(),
+        ConnectorError::RateLimited(seconds) => format!("rate limited by the provider for {seconds} s"),
+        ConnectorError::Transient(reason) => format!("temporary failure: {reason}"),
+        ConnectorError::InvalidData(reason) => format!("unexpected data from the provider: {reason}"),
+    }
 }
 
 /// The text of wasmtime's (private) hostcall-fuel error.

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use wasmtime::Engine;
 use wasmtime::component::{HasSelf, Linker};
 
-pub use call::CallError;
+pub use call::{CallError, describe};
 pub use capabilities::Capabilities;
 pub use context::{CallContext, GrantTarget};
 pub use engine::AllocatorKind;

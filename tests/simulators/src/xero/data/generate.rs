@@ -328,7 +328,9 @@ impl Gen<'_> {
                 } else {
                     self.rng.random_range(4..=20)
                 };
-                let unit = (500.0 * 400f64.powf(self.rng.random::<f64>())).round() as i64;
+                // Sales lines are worth more than purchases, so the business makes a profit.
+                let scale = if selling { 500.0 } else { 300.0 };
+                let unit = (scale * 400f64.powf(self.rng.random::<f64>())).round() as i64;
                 let rate = self.locale.rate(tax).rate_bp;
                 let (line_amount, tax_amount) = line_amounts(quantity, unit, rate, types);
                 Line {

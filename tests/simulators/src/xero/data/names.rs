@@ -81,17 +81,19 @@ const STREETS: &[&str] = &[
     "Hill Road",
 ];
 
-const CITIES: &[(&str, &str)] = &[
-    ("Auckland", "Auckland"),
-    ("Wellington", "Wellington"),
-    ("Christchurch", "Canterbury"),
-    ("Sydney", "NSW"),
-    ("Melbourne", "VIC"),
-    ("London", ""),
-    ("Manchester", ""),
-    ("Palo Alto", "CA"),
-    ("Anchorage", "AK"),
-    ("Seattle", "WA"),
+/// (country, city, region)
+const CITIES: &[(&str, &str, &str)] = &[
+    ("New Zealand", "Auckland", "Auckland"),
+    ("New Zealand", "Wellington", "Wellington"),
+    ("New Zealand", "Christchurch", "Canterbury"),
+    ("Australia", "Sydney", "NSW"),
+    ("Australia", "Melbourne", "VIC"),
+    ("United Kingdom", "London", ""),
+    ("United Kingdom", "Manchester", ""),
+    ("United Kingdom", "Leeds", ""),
+    ("United States", "Palo Alto", "CA"),
+    ("United States", "Anchorage", "AK"),
+    ("United States", "Seattle", "WA"),
 ];
 
 /// What sales lines sell.
@@ -159,7 +161,12 @@ pub fn contact_name(rng: &mut impl Rng) -> (String, String, String) {
 
 /// A street address and a PO box in the same city.
 pub fn addresses(rng: &mut impl Rng, country: &str) -> (Address, Address) {
-    let (city, region) = CITIES.choose(rng).copied().unwrap_or(("Auckland", ""));
+    let local: Vec<(&str, &str)> = CITIES
+        .iter()
+        .filter(|(c, _, _)| *c == country)
+        .map(|(_, city, region)| (*city, *region))
+        .collect();
+    let (city, region) = local.choose(rng).copied().unwrap_or(("Auckland", "Auckland"));
     let postal = format!("{:04}", rng.random_range(1000..9999));
     let street = Address {
         line1: format!("{} {}", rng.random_range(1..400), pick(rng, STREETS)),

@@ -70,3 +70,24 @@ fn medium_generation_and_estimate() {
     assert!((0.9..1.1).contains(&ratio), "{ratio}");
     let _ = date_ms(2026, 1, 1);
 }
+
+/// The benchmark organisation: ~100k journal lines. Ignored (slow in debug builds);
+/// run `cargo test -p mooring-simulators --release --lib large_preset -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn large_preset_has_about_100k_journal_lines() {
+    let t = std::time::Instant::now();
+    let d = generate::generate("t", "L", &GenerateOptions::new(OrgSize::large(), 1), NOW).unwrap();
+    let generated = t.elapsed();
+    let s = d.summary();
+    let t = std::time::Instant::now();
+    let truth = XeroTruth::of(&d, NOW);
+    println!(
+        "large: {s:?} (estimate {}) generated in {generated:?}, rendered in {:?}",
+        OrgSize::large().estimated_journal_lines(),
+        t.elapsed()
+    );
+    assert!((90_000..115_000).contains(&s.journal_lines), "{s:?}");
+    assert_eq!(truth.journal_line_count(), s.journal_lines);
+    assert!(ledger::all_balanced(&d.journals));
+}
