@@ -230,12 +230,10 @@ impl App {
         Ok(())
     }
 
-    /// Start the background work of a serving host: the sync scheduler (unless turned
-    /// off) and the keep-alive of idle grants.
+    /// Start the background work of a serving host: the sync scheduler (queued syncs
+    /// always; interval syncs unless turned off) and the keep-alive of idle grants.
     pub fn spawn_background(&self) -> tokio::task::JoinHandle<()> {
-        if self.config.scheduler {
-            self.sync.spawn_scheduler();
-        }
+        self.sync.spawn_scheduler(self.config.scheduler);
         let connections = self.connections.clone();
         let every = std::time::Duration::from_secs(self.config.keep_alive_secs.max(1));
         tokio::spawn(async move {

@@ -105,7 +105,8 @@ pub struct Config {
     pub keep_alive_secs: u64,
     /// Sync interval overrides: `provider/stream` or `stream` → seconds.
     pub sync_intervals: BTreeMap<String, u64>,
-    /// Whether streams sync on their own schedule (otherwise only when asked).
+    /// Whether streams sync on their interval (otherwise only when queued: on request,
+    /// after a connect or a reconnect).
     pub scheduler: bool,
 }
 
@@ -306,7 +307,10 @@ mod tests {
         let c = Config::resolve(
             None,
             env(&[
-                ("MOORING_INTEGRATIONS", r#"[{"id":"x","provider":"xero","client_id":"a","client_secret":"b"}]"#),
+                (
+                    "MOORING_INTEGRATIONS",
+                    r#"[{"id":"x","provider":"xero","client_id":"a","client_secret":"b"}]"#,
+                ),
                 ("MOORING_SYNC_INTERVALS", "journals=300, xero/accounts=60"),
                 ("MOORING_SCHEDULER", "off"),
             ]),
@@ -314,11 +318,15 @@ mod tests {
         .expect("ok");
         assert_eq!(c.integrations.len(), 1);
         assert_eq!(c.integrations[0].provider, "xero");
-        assert!(!format!("{c:?}").contains("\"b\""), "Debug must not print the secret");
+        assert!(
+            !format!("{c:?}").contains("\"b\""),
+            "Debug must not print the secret"
+        );
         assert_eq!(c.sync_intervals.get("journals"), Some(&300));
         assert_eq!(c.sync_intervals.get("xero/accounts"), Some(&60));
         assert!(!c.scheduler);
-        let err = Config::resolve(None, env(&[("MOORING_INTEGRATIONS", "{")])).expect_err("bad json");
+        let err =
+            Config::resolve(None, env(&[("MOORING_INTEGRATIONS", "{")])).expect_err("bad json");
         assert!(err.to_string().contains("MOORING_INTEGRATIONS"), "{err}");
     }
 

@@ -161,12 +161,28 @@ mod tests {
             expires_at: 1,
             staged_grant: None,
         };
-        let url = authorize_url(&plugin, &integration, &flow, Some(verifier), vec![("prompt".into(), "consent".into())], &HostOverrides::default());
+        let url = authorize_url(
+            &plugin,
+            &integration,
+            &flow,
+            Some(verifier),
+            vec![("prompt".into(), "consent".into())],
+            &HostOverrides::default(),
+        );
         // RFC 7636 appendix B's example pair.
-        assert!(url.contains("code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"), "{url}");
+        assert!(
+            url.contains("code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+            "{url}"
+        );
         assert!(url.contains("code_challenge_method=S256"), "{url}");
-        assert!(url.contains("scope=openid%20offline_access") && url.contains("prompt=consent"), "{url}");
-        assert!(url.starts_with("https://login.example.com/authorize?response_type=code&client_id=cid"), "{url}");
+        assert!(
+            url.contains("scope=openid%20offline_access") && url.contains("prompt=consent"),
+            "{url}"
+        );
+        assert!(
+            url.starts_with("https://login.example.com/authorize?response_type=code&client_id=cid"),
+            "{url}"
+        );
     }
 
     #[test]

@@ -6,10 +6,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use wasmtime::component::{ComponentNamedList, Instance, InstancePre, Lift, Lower, TypedFunc};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use super::Runtime;
-use super::bindings::types::{Batch, ConnectorError, Fields, Tenant, TokenInfo};
+use super::bindings::types::{Batch, ConnectorError, Fields, Manifest, Tenant, TokenInfo};
 use super::bindings::{Connector, ConnectorPre};
 use super::context::CallContext;
 use super::host_state::HostState;
@@ -22,7 +23,10 @@ pub enum CallError {
     #[error("{}", describe(.0))]
     Connector(ConnectorError),
     /// The host refused a request the plugin made, and the call then failed.
-    #[error("plugin request denied by the host: {reason} ({})", describe(plugin_error))]
+    #[error(
+        "plugin request denied by the host: {reason} ({})",
+        describe(plugin_error)
+    )]
     Denied {
         /// The host's reason (undeclared host, body cap, reserved header...).
         reason: String,
@@ -74,9 +78,13 @@ pub fn describe(error: &ConnectorError) -> String {
         ConnectorError::ReauthRequired(reason) => format!("reauthorisation required: {reason}"),
         ConnectorError::Forbidden(reason) => format!("forbidden: {reason}"),
         ConnectorError::RateLimited(0) => "rate limited by the provider".to_owned(),
-        ConnectorError::RateLimited(seconds) => format!("rate limited by the provider for {seconds} s"),
+        ConnectorError::RateLimited(seconds) => {
+            format!("rate limited by the provider for {seconds} s")
+        }
         ConnectorError::Transient(reason) => format!("temporary failure: {reason}"),
-        ConnectorError::InvalidData(reason) => format!("unexpected data from the provider: {reason}"),
+        ConnectorError::InvalidData(reason) => {
+            format!("unexpected data from the provider: {reason}")
+        }
     }
 }
 
@@ -149,7 +157,9 @@ impl Runtime {
         store
     }
 
-    /// Instantiate `pre` in a fresh store and run `invoke` under the call limits.
+    /// Instantiate `pre` in a fresh store and run `invoke` on the world bindings
+    /// under the call limits. Loading a plugin uses this; the export calls below take
+    /// the cheaper [`Runtime::call_export`] path.
     pub(crate) async fn run<R, F>(
         &self,
         pre: &ConnectorPre<HostState>,
@@ -158,16 +168,52 @@ impl Runtime {
         invoke: F,
     ) -> Result<R, CallError>
     where
-        R: Send,
-        F: for<'a> FnOnce(&'a Connector, &'a mut Store<HostState>) -> Invoke<'a, R> + Send,
+        R: Send + 'static,
+        F: for<'a> FnOnce(&'a Connector, &'a mut Store<HostState>) -> Invoke<'a, R>
+            + Send
+            + 'static,
     {
+        self.run_instance(pre.instance_pre(), plugin, ctx, |instance, store| {
+            Box::pin(async move {
+                // Looks up and type-checks every export: fine once per load.
+                let connector = Connector::new(&mut *store, &instance)?;
+                invoke(&connector, store).await
+            })
+        })
+        .await
+    }
+
+    /// Instantiate `pre` in a fresh store and run `invoke` on the new instance under
+    /// the call limits: memory, CPU budget, hostcall fuel and wall-clock timeout.
+    async fn run_instance<R, F>(
+        &self,
+        pre: &InstancePre<HostState>,
+        plugin: Arc<PluginInfo>,
+        ctx: CallContext,
+        invoke: F,
+    ) -> Result<R, CallError>
+    where
+        R: Send,
+        F: for<'a> FnOnce(Instance, &'a mut Store<HostState>) -> Invoke<'a, R> + Send,
+    {
+        let prof = prof::on();
+        let t0 = prof::now(prof);
         let _slot = self.slots.acquire().await.map_err(|_| CallError::Trap {
             message: "the runtime is shutting down".into(),
         })?;
+        let t1 = prof::now(prof);
         let mut store = self.new_store(plugin, ctx);
+        let t2 = prof::now(prof);
+        let mut t3 = t2;
+        let mut t4 = t2;
         let call = async {
             let outcome = match pre.instantiate_async(&mut store).await {
-                Ok(bindings) => invoke(&bindings, &mut store).await,
+                Ok(instance) => {
+                    t3 = prof::now(prof);
+                    let r = invoke(instance, &mut store).await;
+                    t4 = prof::now(prof);
+                    r
+                }
                 Err(error) => Err(error),
             };
             match outcome {
@@ -182,12 +228,60 @@ impl Runtime {
                 Err(error) => Err(classify(error, store.data())),
             }
         };
-        match tokio::time::timeout(self.limits.wall(), call).await {
+        let result = match tokio::time::timeout(self.limits.wall(), call).await {
             Ok(result) => result,
             Err(_) => Err(CallError::WallTimeout {
                 limit_millis: self.limits.wall_millis,
             }),
+        };
+        let t5 = prof::now(prof);
+        drop(store);
+        let t6 = prof::now(prof);
+        drop(_slot);
+        let t7 = prof::now(prof);
+        if prof {
+            prof::record([t0, t1, t2, t3, t4, t5, t6, t7]);
         }
+        result
+    }
+
+    /// Instantiate `pre` and call its export `name` under the call limits.
+    ///
+    /// Only that one export is looked up and type-checked (the world bindings would
+    /// check all six on every instantiation).
+    async fn call_export<P, R, T>(
+        &self,
+        plugin: &Plugin,
+        ctx: CallContext,
+        name: &'static str,
+        params: P,
+        unwrap: fn(R) -> Result<T, ConnectorError>,
+    ) -> Result<T, CallError>
+    where
+        P: ComponentNamedList + Lower + Send + Sync + 'static,
+        R: ComponentNamedList + Lift + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        self.run_instance(
+            plugin.pre.instance_pre(),
+            plugin.info.clone(),
+            ctx,
+            move |instance, store| {
+                Box::pin(async move {
+                    let func = if prof::fast() {
+                        let func = instance
+                            .get_func(&mut *store, name)
+                            .ok_or_else(|| wasmtime::format_err!("no export `{name}`"))?;
+                        unsafe { TypedFunc::<P, R>::new_unchecked(func) }
+                    } else {
+                        instance.get_typed_func::<P, R>(&mut *store, name)?
+                    };
+                    let result = func.call_async(&mut *store, params).await?;
+                    Ok(unwrap(result))
+                })
+            },
+        )
+        .await
     }
 
     /// `describe()` of a loaded plugin.
@@ -195,11 +289,12 @@ impl Runtime {
         &self,
         plugin: &Plugin,
     ) -> Result<super::bindings::types::Manifest, CallError> {
-        self.run(
-            &plugin.pre,
-            plugin.info.clone(),
+        self.call_export(
+            plugin,
             CallContext::detached(),
-            |c, s| Box::pin(async move { Ok(Ok(c.call_describe(s).await?)) }),
+            "describe",
+            (),
+            |(m,): (Manifest,)| Ok(m),
         )
         .await
     }
@@ -212,9 +307,13 @@ impl Runtime {
         scopes: &[String],
     ) -> Result<Fields, CallError> {
         let scopes = scopes.to_vec();
-        self.run(&plugin.pre, plugin.info.clone(), ctx, |c, s| {
-            Box::pin(async move { Ok(Ok(c.call_authorize_params(s, &scopes).await?)) })
-        })
+        self.call_export(
+            plugin,
+            ctx,
+            "authorize-params",
+            (scopes,),
+            |(f,): (Fields,)| Ok(f),
+        )
         .await
     }
 
@@ -226,17 +325,25 @@ impl Runtime {
         params: &Fields,
     ) -> Result<Vec<Tenant>, CallError> {
         let params = params.clone();
-        self.run(&plugin.pre, plugin.info.clone(), ctx, |c, s| {
-            Box::pin(async move { c.call_complete_authorization(s, &params).await })
-        })
+        self.call_export(
+            plugin,
+            ctx,
+            "complete-authorization",
+            (params,),
+            |(r,): (Result<Vec<Tenant>, ConnectorError>,)| r,
+        )
         .await
     }
 
     /// `refresh()`.
     pub async fn refresh(&self, plugin: &Plugin, ctx: CallContext) -> Result<TokenInfo, CallError> {
-        self.run(&plugin.pre, plugin.info.clone(), ctx, |c, s| {
-            Box::pin(c.call_refresh(s))
-        })
+        self.call_export(
+            plugin,
+            ctx,
+            "refresh",
+            (),
+            |(r,): (Result<TokenInfo, ConnectorError>,)| r,
+        )
         .await
     }
 
@@ -249,12 +356,15 @@ impl Runtime {
         tenant: &Tenant,
         cursor: Option<&str>,
     ) -> Result<Batch, CallError> {
-        let (stream, tenant, cursor) =
-            (stream.to_owned(), tenant.clone(), cursor.map(str::to_owned));
+        let params = (stream.to_owned(), tenant.clone(), cursor.map(str::to_owned));
         let batch = self
-            .run(&plugin.pre, plugin.info.clone(), ctx, |c, s| {
-                Box::pin(async move { c.call_sync(s, &stream, &tenant, cursor.as_deref()).await })
-            })
+            .call_export(
+                plugin,
+                ctx,
+                "sync",
+                params,
+                |(r,): (Result<Batch, ConnectorError>,)| r,
+            )
             .await?;
         let bytes: usize = batch
             .records
@@ -276,11 +386,79 @@ impl Runtime {
         ctx: CallContext,
         tenant: &Tenant,
     ) -> Result<(), CallError> {
-        let tenant = tenant.clone();
-        self.run(&plugin.pre, plugin.info.clone(), ctx, |c, s| {
-            Box::pin(async move { c.call_disconnect(s, &tenant).await })
-        })
+        self.call_export(
+            plugin,
+            ctx,
+            "disconnect",
+            (tenant.clone(),),
+            |(r,): (Result<(), ConnectorError>,)| r,
+        )
         .await
+    }
+}
+
+/// EXPERIMENT (throwaway): per-phase timing of `run_instance`, medians printed to stderr.
+mod prof {
+    use std::cell::RefCell;
+    use std::sync::OnceLock;
+    use std::time::Instant;
+
+    fn flag(name: &str) -> bool {
+        std::env::var(name).map(|v| v == "1").unwrap_or(false)
+    }
+    pub(super) fn on() -> bool {
+        static ON: OnceLock<bool> = OnceLock::new();
+        *ON.get_or_init(|| flag("MX_PROF"))
+    }
+    pub(super) fn fast() -> bool {
+        static ON: OnceLock<bool> = OnceLock::new();
+        *ON.get_or_init(|| flag("MX_FAST"))
+    }
+    pub(super) fn now(on: bool) -> Option<Instant> {
+        on.then(Instant::now)
+    }
+    thread_local! {
+        static SAMPLES: RefCell<Vec<[u32; 7]>> = const { RefCell::new(Vec::new()) };
+    }
+    pub(super) fn record(t: [Option<Instant>; 8]) {
+        let t: Vec<Instant> = t.into_iter().map(|x| x.expect("on")).collect();
+        let mut row = [0u32; 7];
+        for i in 0..7 {
+            row[i] = t[i + 1].duration_since(t[i]).as_nanos() as u32;
+        }
+        SAMPLES.with(|s| {
+            let mut s = s.borrow_mut();
+            s.push(row);
+            if s.len() == 50_000 {
+                let names = [
+                    "semaphore",
+                    "new_store",
+                    "instantiate",
+                    "export",
+                    "timeout-exit",
+                    "store-drop",
+                    "permit-drop",
+                ];
+                let mut out = String::from("MX_PROF medians (ns):");
+                let mut total = 0;
+                for i in 0..7 {
+                    let mut col: Vec<u32> = s.iter().map(|r| r[i]).collect();
+                    col.sort_unstable();
+                    let m = col[col.len() / 2];
+                    total += m;
+                    out.push_str(&format!(" {}={}", names[i], m));
+                }
+                let mut sums: Vec<u32> = s.iter().map(|r| r.iter().sum()).collect();
+                sums.sort_unstable();
+                out.push_str(&format!(
+                    " | sum-of-medians={} median-total={}",
+                    total,
+                    sums[sums.len() / 2]
+                ));
+                eprintln!("{out}");
+                s.clear();
+            }
+        });
     }
 }
 

@@ -52,6 +52,45 @@ pub fn build_engine(limits: &RuntimeLimits) -> Result<(Engine, AllocatorKind), R
         .table_keep_resident(64 << 10)
         .async_stack_keep_resident(64 << 10)
         .decommit_batch_size(instances.min(16) as usize);
+    // EXPERIMENT (throwaway): env knobs
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+    if let Some(v) = env("MX_PAGEMAP") {
+        pool.pagemap_scan(if v == 1 { Enabled::Yes } else { Enabled::No });
+    }
+    if let Some(v) = env("MX_MEM_KEEP") {
+        pool.linear_memory_keep_resident(v as usize);
+    }
+    if let Some(v) = env("MX_TABLE_KEEP") {
+        pool.table_keep_resident(v as usize);
+    }
+    if let Some(v) = env("MX_BATCH") {
+        pool.decommit_batch_size(v as usize);
+    }
+    if let Some(v) = env("MX_WARM") {
+        pool.max_unused_warm_slots(v as u32);
+    }
+    if let Some(v) = env("MX_TABLE_ELEMS") {
+        pool.table_elements(v as usize);
+    }
+    if env("MX_GUARD0") == Some(1) {
+        pooled.memory_guard_size(0);
+        pooled.memory_reservation(limits.memory_bytes as u64);
+        pooled.memory_reservation_for_growth(0);
+    }
+    if env("MX_NOSIG") == Some(1) {
+        pooled.signals_based_traps(false);
+        pooled.memory_guard_size(0);
+        pooled.memory_reservation(limits.memory_bytes as u64);
+        pooled.memory_reservation_for_growth(0);
+    }
+    if env("MX_NOSPECTRE") == Some(1) {
+        unsafe {
+            pooled.cranelift_flag_set("enable_heap_access_spectre_mitigation", "false");
+        }
+    }
+    if let Some(v) = env("MX_STACK") {
+        pooled.async_stack_size(v as usize);
+    }
     pooled.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     match Engine::new(&pooled) {
         Ok(engine) => Ok((engine, AllocatorKind::Pooling)),

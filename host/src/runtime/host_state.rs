@@ -2,6 +2,7 @@
 //! the memory guard, the deny-all WASI context for std guests, and call accounting.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceTable;
@@ -34,6 +35,10 @@ pub struct HostState {
     pub(crate) denials: Vec<String>,
     pub(crate) log_lines: u32,
     pub(crate) cpu_exhausted: bool,
+    /// Milliseconds spent waiting on rate limits; they extend the wall-clock limit.
+    pub(crate) excused_millis: Arc<AtomicU64>,
+    /// Set while the call waits on a rate limit, so the wall clock does not run out then.
+    pub(crate) rate_waiting: Arc<AtomicBool>,
 }
 
 impl HostState {
@@ -57,7 +62,20 @@ impl HostState {
             denials: Vec::new(),
             log_lines: 0,
             cpu_exhausted: false,
+            excused_millis: Arc::default(),
+            rate_waiting: Arc::default(),
         }
+    }
+
+    /// Mark the start or end of a rate-limit wait.
+    pub(crate) fn set_rate_waiting(&self, waiting: bool) {
+        self.rate_waiting.store(waiting, Ordering::Relaxed);
+    }
+
+    /// Don't count `waited` (rate-limit waits) against the call's wall-clock limit.
+    pub(crate) fn excuse_wait(&self, waited: Duration) {
+        self.excused_millis
+            .fetch_add(waited.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// CPU time spent in the guest so far: wall time minus time in host calls.

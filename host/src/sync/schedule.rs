@@ -118,15 +118,21 @@ impl SyncService {
         due
     }
 
-    /// Run the scheduler until the process ends.
-    pub fn spawn_scheduler(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+    /// Run the scheduler until the process ends: queued connections always, and streams
+    /// that are due on their interval when `on_interval` is set.
+    pub fn spawn_scheduler(self: &Arc<Self>, on_interval: bool) -> tokio::task::JoinHandle<()> {
         let service = self.clone();
         tokio::spawn(async move {
             let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL_CONNECTIONS));
             let busy: Arc<Mutex<HashSet<String>>> = Arc::default();
             loop {
                 let mut work = service.queue.drain();
-                for id in service.due_connections().await {
+                let due = if on_interval {
+                    service.due_connections().await
+                } else {
+                    vec![]
+                };
+                for id in due {
                     if !work.contains(&id) {
                         work.push(id);
                     }

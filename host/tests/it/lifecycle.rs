@@ -499,34 +499,88 @@ async fn delete_revokes_at_the_provider_and_keeps_records_unless_purged() {
     let purged = host.connect("xero", &[&host.usa], None).await;
     for id in [&kept, &purged] {
         let runs = host
-            .api_ok("POST", &format!("/api/connections/{id}/sync"), Some(json!({"streams": ["organisation"]})))
+            .api_ok(
+                "POST",
+                &format!("/api/connections/{id}/sync"),
+                Some(json!({"streams": ["organisation"]})),
+            )
             .await;
         assert!(runs["runs"][0]["error"].is_null(), "{runs}");
-        assert_eq!(host.app().store.record_count(id, "organisation").expect("count"), 1, "synced");
+        assert_eq!(
+            host.app()
+                .store
+                .record_count(id, "organisation")
+                .expect("count"),
+            1,
+            "synced"
+        );
     }
-    let live_links = |host: &Host| host.sim.connections().iter().filter(|c| c.client_id == XERO_CLIENT.0).count();
+    let live_links = |host: &Host| {
+        host.sim
+            .connections()
+            .iter()
+            .filter(|c| c.client_id == XERO_CLIENT.0)
+            .count()
+    };
     assert_eq!(live_links(&host), 2);
 
     // Xero's revocation would remove every connection of the user, so while another
     // organisation is still connected only this one's link is deleted at Xero.
     let revocations = host.sim.counters().revocations(Provider::Xero);
-    host.api_ok("DELETE", &format!("/api/connections/{purged}?purge=true"), None).await;
+    host.api_ok(
+        "DELETE",
+        &format!("/api/connections/{purged}?purge=true"),
+        None,
+    )
+    .await;
     assert_eq!(live_links(&host), 1);
     assert_eq!(host.sim.counters().revocations(Provider::Xero), revocations);
-    assert_eq!(host.app().store.record_count(&purged, "organisation").expect("count"), 0, "records purged");
-    host.probe(&kept, "organisation").await.expect("the other connection still works");
+    assert_eq!(
+        host.app()
+            .store
+            .record_count(&purged, "organisation")
+            .expect("count"),
+        0,
+        "records purged"
+    );
+    host.probe(&kept, "organisation")
+        .await
+        .expect("the other connection still works");
 
     // The last one is revoked as well.
-    let deleted = host.api_ok("DELETE", &format!("/api/connections/{kept}"), None).await;
+    let deleted = host
+        .api_ok("DELETE", &format!("/api/connections/{kept}"), None)
+        .await;
     assert_eq!(deleted["state"], "deleted");
     assert!(deleted["warning"].is_null(), "{deleted}");
     assert_eq!(live_links(&host), 0);
-    assert_eq!(host.sim.counters().revocations(Provider::Xero), revocations + 1);
-    let (status, _) = host.api("GET", &format!("/api/connections/{kept}"), None).await;
+    assert_eq!(
+        host.sim.counters().revocations(Provider::Xero),
+        revocations + 1
+    );
+    let (status, _) = host
+        .api("GET", &format!("/api/connections/{kept}"), None)
+        .await;
     assert_eq!(status, 404);
-    let stored = host.app().store.connection(&kept).expect("store").expect("kept as deleted");
+    let stored = host
+        .app()
+        .store
+        .connection(&kept)
+        .expect("store")
+        .expect("kept as deleted");
     assert!(stored.grant.is_none(), "tokens removed");
-    assert_eq!(host.app().store.record_count(&kept, "organisation").expect("count"), 1, "records kept");
-    let events = host.app().store.events_for_connection(&kept, 10).expect("events");
+    assert_eq!(
+        host.app()
+            .store
+            .record_count(&kept, "organisation")
+            .expect("count"),
+        1,
+        "records kept"
+    );
+    let events = host
+        .app()
+        .store
+        .events_for_connection(&kept, 10)
+        .expect("events");
     assert_eq!(events[0].kind, "deleted");
 }

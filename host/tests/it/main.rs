@@ -2,7 +2,9 @@
 //! servers. Modules group the situations by subsystem.
 
 mod binary;
+mod crash;
 mod harness;
 mod lifecycle;
 mod runtime;
 mod support;
+mod sync;

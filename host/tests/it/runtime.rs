@@ -115,6 +115,29 @@ async fn a_401_causes_one_refresh_and_one_retry() {
 }
 
 #[tokio::test]
+async fn a_429_is_waited_out_and_retried_without_the_plugin_seeing_it() {
+    let server = TestServer::start().await;
+    server.state.throttle.store(1, Ordering::SeqCst);
+    let rt = runtime(test_limits(), Some(&server), Arc::default());
+    let plugin = load(&rt, "test-well-behaved").await;
+    let started = Instant::now();
+    let batch = rt
+        .sync(&plugin, ctx("conn-1"), "echo", &tenant(), None)
+        .await
+        .expect("echo");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
+    assert!(
+        batch.records[0].data.contains("\"status\":200"),
+        "{}",
+        batch.records[0].data
+    );
+    assert_eq!(server.state.hits.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
 async fn state_is_scoped_to_one_connection() {
     let rt = runtime(test_limits(), None, Arc::default());
     let plugin = load(&rt, "test-well-behaved").await;

@@ -71,6 +71,8 @@ pub struct ServerState {
     pub delay: Mutex<Duration>,
     /// Requests served.
     pub hits: AtomicUsize,
+    /// Answer this many requests with `429 Retry-After: 1` first.
+    pub throttle: AtomicUsize,
 }
 
 /// A loopback HTTP server standing in for `api.test.invalid`.
@@ -99,6 +101,18 @@ async fn echo(State(state): State<Arc<ServerState>>, headers: HeaderMap) -> impl
         .push(auth.clone());
     if let Some(t) = headers.get("x-tenant").and_then(|v| v.to_str().ok()) {
         state.tenants.lock().expect("lock").push(t.to_owned());
+    }
+    if state
+        .throttle
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+    {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "1")],
+            "slow down",
+        )
+            .into_response();
     }
     let reject = state.reject_token.lock().expect("lock").clone();
     if reject.is_some_and(|t| auth == format!("Bearer {t}")) {

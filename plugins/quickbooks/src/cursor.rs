@@ -13,8 +13,8 @@
 //! records sharing that second are re-delivered, which the host's idempotent upsert
 //! absorbs, and none is skipped — not even when records change while a pass runs,
 //! which plain `STARTPOSITION` paging would not guarantee. A full page that makes no
-//! progress (all in one second) or is not ascending moves to the next page under the
-//! same bound. A short page ends the pass: the bound becomes the pass's high-water
+//! progress (all in one second), is not ascending, or holds records older than the
+//! bound (the bound was ignored) moves to the next page under the same bound. A short page ends the pass: the bound becomes the pass's high-water
 //! mark and the page goes back to 1.
 //!
 //! (The same arithmetic as the Xero connector's page-paged streams; a candidate for the
@@ -41,6 +41,8 @@ pub struct PageSummary {
     pub count: usize,
     /// Highest record date on the page (epoch ms).
     pub max: Option<i64>,
+    /// Lowest record date on the page (epoch ms).
+    pub min: Option<i64>,
     /// Whether every record had a date and the dates never decreased.
     pub ascending: bool,
 }
@@ -53,6 +55,7 @@ impl PageSummary {
         PageSummary {
             count: dates.len(),
             max: dates.iter().flatten().copied().max(),
+            min: dates.iter().flatten().copied().min(),
             ascending,
         }
     }
@@ -92,7 +95,11 @@ impl Paged {
             };
         }
         let boundary = page.max.map(floor_second);
-        let next = if page.ascending && boundary > self.since {
+        // Keyset only when the page can be trusted: ascending, and nothing older than
+        // the bound asked (a provider ignoring the bound would otherwise be re-read
+        // from the start after every page).
+        let trusted = page.ascending && page.min >= self.since;
+        let next = if trusted && boundary > self.since {
             Paged {
                 since: boundary,
                 page: 1,
@@ -195,6 +202,11 @@ mod tests {
         );
         let unordered = first.advance(&page(&[S + 9_000, S]), 2);
         assert_eq!((unordered.next.since, unordered.next.page), (None, 2));
+        let ignored = end.next.advance(&page(&[S, S + 9_000, S + 9_500]), 3);
+        assert_eq!(
+            (ignored.next.since, ignored.next.page),
+            (Some(S + 5_000), 2)
+        );
         let empty = end.next.advance(&page(&[]), 3);
         assert_eq!(empty.next.since, Some(S + 5_000));
     }

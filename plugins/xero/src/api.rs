@@ -20,8 +20,8 @@ pub struct Purpose<'a> {
 }
 
 /// Turns an unsuccessful answer into a [`ConnectorError`], asking `/connections`
-/// whether the organisation is still connected when a 403 cannot be blamed on a
-/// missing scope.
+/// whether the token works and the organisation is still connected when a 401/403 of
+/// a tenant call cannot be blamed on a missing scope.
 pub fn failure(response: &Response, purpose: Purpose<'_>) -> ConnectorError {
     let granted = scopes::load();
     let mut ctx = ErrorContext {
@@ -30,7 +30,7 @@ pub fn failure(response: &Response, purpose: Purpose<'_>) -> ConnectorError {
         granted_scopes: granted.as_deref(),
         tenant_connected: None,
     };
-    if response.status() == 403
+    if matches!(response.status(), 401 | 403)
         && ctx.missing_scope().is_none()
         && let Some(tenant) = purpose.tenant
     {

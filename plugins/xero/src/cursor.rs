@@ -17,9 +17,10 @@
 //! while a pass runs moves to the end of the order and is still reached, which plain
 //! page numbers would not guarantee (the rows behind it shift one page back).
 //!
-//! When a full page makes no progress (every record in the boundary second) or is not
-//! ascending (the provider ignored `order`), the next request keeps `since` and asks
-//! the next page. A short page ends the pass: `since` becomes the pass's high-water
+//! When a full page makes no progress (every record in the boundary second), is not
+//! ascending (the provider ignored `order`) or holds records older than `since` (the
+//! provider ignored `If-Modified-Since`), the next request keeps `since` and asks the
+//! next page. A short page ends the pass: `since` becomes the pass's high-water
 //! mark (truncated to the second) and the page goes back to 1.
 
 use mooring_plugin_sdk::time;
@@ -43,6 +44,8 @@ pub struct PageSummary {
     pub count: usize,
     /// Highest record date on the page (epoch ms).
     pub max: Option<i64>,
+    /// Lowest record date on the page (epoch ms).
+    pub min: Option<i64>,
     /// Whether every record had a date and the dates never decreased.
     pub ascending: bool,
 }
@@ -55,6 +58,7 @@ impl PageSummary {
         PageSummary {
             count: dates.len(),
             max: dates.iter().flatten().copied().max(),
+            min: dates.iter().flatten().copied().min(),
             ascending,
         }
     }
@@ -94,7 +98,11 @@ impl Paged {
             };
         }
         let boundary = page.max.map(floor_second);
-        let next = if page.ascending && boundary > self.since {
+        // Keyset only when the page can be trusted: ascending, and nothing older than
+        // the bound asked (a provider ignoring the bound would otherwise be re-read
+        // from the start after every page).
+        let trusted = page.ascending && page.min >= self.since;
+        let next = if trusted && boundary > self.since {
             Paged {
                 since: boundary,
                 page: 1,

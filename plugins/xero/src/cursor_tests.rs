@@ -96,6 +96,20 @@ fn unordered_page_falls_back_to_page_numbers_and_the_pass_high_water_mark() {
 }
 
 #[test]
+fn a_page_older_than_since_means_the_bound_was_ignored() {
+    let cur = Paged {
+        since: Some(S + 10_000),
+        page: 1,
+        hwm: None,
+    };
+    // Ascending, but starting before `since`: do not restart at page 1.
+    let step = cur.advance(&page(&[S, S + 20_000, S + 30_000]), 3);
+    assert_eq!(step.next.since, Some(S + 10_000));
+    assert_eq!(step.next.page, 2);
+    assert_eq!(step.next.hwm, Some(S + 30_000));
+}
+
+#[test]
 fn since_never_moves_back() {
     let cur = Paged {
         since: Some(S + 60_000),

@@ -6,10 +6,17 @@
 //! | status | body | error |
 //! |---|---|---|
 //! | 401 or 403 | any, when the stream's scope is known not to be granted | `forbidden("missing scope <scope> …")` |
+//! | 401 or 403 | any, while `/connections` (same token) still lists the organisation | `forbidden` naming the scope: the grant and the organisation are fine, this endpoint is refused (role, plan, or Xero's premium tier for `/Journals`) |
 //! | 401 | `Detail: "TokenExpired: …"` | `reauth-required` (still expired after the host's refresh) |
 //! | 401 | `Detail: "AuthorizationUnsuccessful"` or other | `reauth-required` (authorisation revoked) |
-//! | 403 | `AuthenticationUnsuccessful`, organisation still listed in `/connections` | `forbidden` (role, plan or endpoint restriction, e.g. premium Journals) |
 //! | 403 | `AuthenticationUnsuccessful`, otherwise | `reauth-required("Xero refused organisation '<name>' (AuthenticationUnsuccessful): …")` |
+//!
+//! Xero answers a missing scope with 401 `AuthorizationUnsuccessful` (Xero-NetStandard#178,
+//! the simulator follows it) or 403 (PROVIDERS.md A4), and a premium-gated `/Journals`
+//! the same way, so after a 401/403 that the granted scopes do not explain, the caller
+//! asks `/connections` with the same token ([`ErrorContext::tenant_connected`]): a
+//! working token that still lists the organisation means the refusal is this
+//! endpoint's, not a dead grant's.
 //! | 429 | — | `rate-limited(Retry-After, else 60)` |
 //! | 408, 5xx | — | `transient` |
 //! | 400 | `Type: "ValidationException"` | `invalid-data` with Xero's messages |
@@ -33,7 +40,8 @@ pub struct ErrorContext<'a> {
     pub required_scope: Option<&'a str>,
     /// The scopes granted at authorization, if known.
     pub granted_scopes: Option<&'a [String]>,
-    /// Whether `/connections` still lists the organisation (asked after a 403).
+    /// Whether `/connections`, asked with the same token after a 401/403, still lists
+    /// the organisation (`None`: not asked, or it could not say).
     pub tenant_connected: Option<bool>,
 }
 
@@ -110,6 +118,16 @@ pub fn classify(
                 "missing scope {scope}: Xero answered {status} ({detail}); reconnect granting it"
             ))
         }
+        401 | 403 if ctx.tenant_connected == Some(true) => ConnectorError::Forbidden(format!(
+            "Xero refused {} for organisation '{}' (HTTP {status} {}) although the \
+             authorisation works and the organisation is connected: the scope is not \
+             effective, the user's role does not allow it, or the app lacks Xero's premium \
+             access (needed for Journals by apps created on or after 2 March 2026)",
+            ctx.required_scope
+                .map_or_else(|| "this request".to_string(), |s| format!("scope {s}")),
+            ctx.tenant_name,
+            non_empty(&detail, "Forbidden")
+        )),
         401 if detail.starts_with("TokenExpired") => ConnectorError::ReauthRequired(format!(
             "Xero still reports the access token as expired after a refresh ({detail}); reconnect"
         )),
@@ -117,13 +135,6 @@ pub fn classify(
             "Xero refused the authorisation ({}): it was revoked, the user's password \
              changed or the app was disconnected; reconnect",
             non_empty(&detail, "401 Unauthorized")
-        )),
-        403 if ctx.tenant_connected == Some(true) => ConnectorError::Forbidden(format!(
-            "Xero refused this request for organisation '{}' ({}) although the organisation \
-             is still connected: the user's role, the organisation's Xero plan or the app's \
-             tier does not allow this endpoint",
-            ctx.tenant_name,
-            non_empty(&detail, "403 Forbidden")
         )),
         403 => ConnectorError::ReauthRequired(format!(
             "Xero refused organisation '{}' ({}): the organisation was disconnected or the \

@@ -104,13 +104,29 @@ fn forbidden_403_while_still_connected_is_not_a_dead_grant() {
     let all = granted(&["accounting.journals.read"]);
     match classify(status, None, &body, &ctx(Some(&all), Some(true))) {
         ConnectorError::Forbidden(m) => {
-            assert!(
-                m.contains("'UK Ltd'") && m.contains("still connected"),
-                "{m}"
-            )
+            assert!(m.contains("'UK Ltd'") && m.contains("is connected"), "{m}")
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn unauthorized_401_while_the_token_works_is_the_endpoint_not_the_grant() {
+    // Premium-gated /Journals: scope granted, token fine, organisation connected.
+    let (status, body) = observed("401_authorization_unsuccessful");
+    let all = granted(&["accounting.journals.read"]);
+    match classify(status, None, &body, &ctx(Some(&all), Some(true))) {
+        ConnectorError::Forbidden(m) => {
+            assert!(m.contains("scope accounting.journals.read"), "{m}");
+            assert!(m.contains("'UK Ltd'") && m.contains("premium"), "{m}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Token fine but the organisation gone: reconnect.
+    assert!(matches!(
+        classify(status, None, &body, &ctx(Some(&all), Some(false))),
+        ConnectorError::ReauthRequired(_)
+    ));
 }
 
 #[test]

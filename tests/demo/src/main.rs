@@ -19,7 +19,11 @@ const ADMIN: &str = "demo-admin-token";
 fn mooring_binary() -> Result<PathBuf> {
     let me = std::env::current_exe()?;
     let path = me.with_file_name("mooring");
-    ensure!(path.exists(), "{} not found: run `cargo xtask demo`", path.display());
+    ensure!(
+        path.exists(),
+        "{} not found: run `cargo xtask demo`",
+        path.display()
+    );
     Ok(path)
 }
 
@@ -47,7 +51,9 @@ impl Host {
             .request(method.parse()?, format!("{}{path}", self.base))
             .bearer_auth(ADMIN);
         if let Some(body) = body {
-            request = request.header("content-type", "application/json").body(body.to_string());
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
         }
         let response = request.send().await?;
         let status = response.status().as_u16();
@@ -57,7 +63,10 @@ impl Host {
 
     async fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
         let (status, value) = self.api(method, path, body).await?;
-        ensure!((200..300).contains(&status), "{method} {path} answered {status}: {value}");
+        ensure!(
+            (200..300).contains(&status),
+            "{method} {path} answered {status}: {value}"
+        );
         Ok(value)
     }
 
@@ -66,7 +75,14 @@ impl Host {
         let response = self.http.get(url).send().await?;
         let status = response.status().as_u16();
         let text = response.text().await?;
-        let text = text.split("<p>").nth(1).unwrap_or(&text).split("</p>").next().unwrap_or_default().to_owned();
+        let text = text
+            .split("<p>")
+            .nth(1)
+            .unwrap_or(&text)
+            .split("</p>")
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         Ok((status, text))
     }
 }
@@ -76,7 +92,13 @@ fn step(text: &str) {
 }
 
 async fn sync(host: &Host, id: &str) -> Result<Value> {
-    let runs = host.ok("POST", &format!("/api/connections/{id}/sync"), Some(json!({"wait": true}))).await?;
+    let runs = host
+        .ok(
+            "POST",
+            &format!("/api/connections/{id}/sync"),
+            Some(json!({"wait": true})),
+        )
+        .await?;
     for run in runs["runs"].as_array().into_iter().flatten() {
         println!(
             "   {:<20} pages {:>3}  added {:>5}  updated {:>4}  deleted {:>3}  {}",
@@ -96,9 +118,15 @@ async fn count(host: &Host, id: &str, stream: &str) -> Result<usize> {
     let mut total = 0;
     loop {
         let page = host
-            .ok("GET", &format!("/api/connections/{id}/records/{stream}?after={after}&limit=1000"), None)
+            .ok(
+                "GET",
+                &format!("/api/connections/{id}/records/{stream}?after={after}&limit=1000"),
+                None,
+            )
             .await?;
-        total += page["records"].as_array().map_or(0, |r| r.iter().filter(|r| r["deleted"] == false).count());
+        total += page["records"]
+            .as_array()
+            .map_or(0, |r| r.iter().filter(|r| r["deleted"] == false).count());
         match page["next"].as_u64() {
             Some(next) => after = next,
             None => return Ok(total),
@@ -116,8 +144,21 @@ async fn main() -> Result<()> {
     let redirect = format!("{base}/oauth/callback");
 
     step("Simulated providers: one Xero login with two organisations, one QuickBooks company");
-    sim.add_app(AppSpec::new(Provider::Xero, "demo-xero-app", "demo-xero-secret", [redirect.as_str()]).journals_premium(true))?;
-    sim.add_app(AppSpec::new(Provider::Quickbooks, "demo-qbo-app", "demo-qbo-secret", [redirect.as_str()]))?;
+    sim.add_app(
+        AppSpec::new(
+            Provider::Xero,
+            "demo-xero-app",
+            "demo-xero-secret",
+            [redirect.as_str()],
+        )
+        .journals_premium(true),
+    )?;
+    sim.add_app(AppSpec::new(
+        Provider::Quickbooks,
+        "demo-qbo-app",
+        "demo-qbo-secret",
+        [redirect.as_str()],
+    ))?;
     sim.add_user(Provider::Xero, USER)?;
     sim.add_user(Provider::Quickbooks, USER)?;
     let uk = sim.add_org(Provider::Xero, "UK Ltd");
@@ -151,29 +192,77 @@ async fn main() -> Result<()> {
     let host = Host {
         child,
         base: base.clone(),
-        http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?,
     };
     let started = Instant::now();
-    while host.http.get(format!("{base}/healthz")).send().await.is_err() {
-        ensure!(started.elapsed() < Duration::from_secs(60), "mooring did not start");
+    while host
+        .http
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        ensure!(
+            started.elapsed() < Duration::from_secs(60),
+            "mooring did not start"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    for plugin in host.ok("GET", "/api/plugins", None).await?.as_array().into_iter().flatten() {
-        println!("   plugin {:<12} {:<8} sha256 {}", plugin["id"].as_str().unwrap_or("?"), plugin["version"].as_str().unwrap_or("?"), plugin["sha256"].as_str().unwrap_or("?"));
+    for plugin in host
+        .ok("GET", "/api/plugins", None)
+        .await?
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        println!(
+            "   plugin {:<12} {:<8} sha256 {}",
+            plugin["id"].as_str().unwrap_or("?"),
+            plugin["version"].as_str().unwrap_or("?"),
+            plugin["sha256"].as_str().unwrap_or("?")
+        );
     }
 
     step("Connect Xero: the user consents to both organisations, then the operator picks UK Ltd");
-    let started = host.ok("POST", "/api/connections", Some(json!({"integration": "xero", "label": "UK books"}))).await?;
+    let started = host
+        .ok(
+            "POST",
+            "/api/connections",
+            Some(json!({"integration": "xero", "label": "UK books"})),
+        )
+        .await?;
     let id = started["id"].as_str().context("id")?.to_owned();
-    let consent = sim.authorize(started["authorize_url"].as_str().context("url")?, USER, &[&uk, &usa], true)?;
+    let consent = sim.authorize(
+        started["authorize_url"].as_str().context("url")?,
+        USER,
+        &[&uk, &usa],
+        true,
+    )?;
     let (status, page) = host.browse(&consent.location).await?;
     println!("   callback {status}: {page}");
-    let chosen = host.ok("POST", &format!("/api/connections/{id}/tenant"), Some(json!({"tenant_id": uk}))).await?;
-    println!("   {id} is {} for '{}'", chosen["state"], chosen["tenant"]["name"].as_str().unwrap_or("?"));
+    let chosen = host
+        .ok(
+            "POST",
+            &format!("/api/connections/{id}/tenant"),
+            Some(json!({"tenant_id": uk})),
+        )
+        .await?;
+    println!(
+        "   {id} is {} for '{}'",
+        chosen["state"],
+        chosen["tenant"]["name"].as_str().unwrap_or("?")
+    );
 
     step("Sync the chart of accounts and the actuals");
     let first = sync(&host, &id).await?;
-    ensure!(first["runs"].as_array().is_some_and(|r| r.iter().all(|r| r["error"].is_null())), "first sync failed");
+    ensure!(
+        first["runs"]
+            .as_array()
+            .is_some_and(|r| r.iter().all(|r| r["error"].is_null())),
+        "first sync failed"
+    );
     let accounts = count(&host, &id, "accounts").await?;
     let journals = count(&host, &id, "journals").await?;
     println!("   {accounts} accounts and {journals} journals stored");
@@ -181,30 +270,76 @@ async fn main() -> Result<()> {
     step("The user changes their Xero password: every grant dies");
     sim.change_password(Provider::Xero, USER)?;
     sync(&host, &id).await.ok();
-    for broken in host.ok("GET", "/api/connections?state=needs_reauth", None).await?.as_array().into_iter().flatten() {
-        println!("   needs_reauth {}: {}", broken["id"].as_str().unwrap_or("?"), broken["reason"].as_str().unwrap_or(""));
+    for broken in host
+        .ok("GET", "/api/connections?state=needs_reauth", None)
+        .await?
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        println!(
+            "   needs_reauth {}: {}",
+            broken["id"].as_str().unwrap_or("?"),
+            broken["reason"].as_str().unwrap_or("")
+        );
     }
 
     step("Reconnect, but the user picks the wrong organisation");
-    let url = host.ok("POST", &format!("/api/connections/{id}/reconnect"), None).await?;
-    let wrong = sim.authorize(url["authorize_url"].as_str().context("url")?, USER, &[&usa], true)?;
+    let url = host
+        .ok("POST", &format!("/api/connections/{id}/reconnect"), None)
+        .await?;
+    let wrong = sim.authorize(
+        url["authorize_url"].as_str().context("url")?,
+        USER,
+        &[&usa],
+        true,
+    )?;
     let (status, page) = host.browse(&wrong.location).await?;
     println!("   callback {status}: {page}");
-    ensure!(status != 200, "a reconnect to the wrong organisation must be refused");
+    ensure!(
+        status != 200,
+        "a reconnect to the wrong organisation must be refused"
+    );
 
     step("Reconnect to UK Ltd: active again, syncing resumes from the saved cursors");
-    let url = host.ok("POST", &format!("/api/connections/{id}/reconnect"), None).await?;
-    let right = sim.authorize(url["authorize_url"].as_str().context("url")?, USER, &[&uk], true)?;
+    let url = host
+        .ok("POST", &format!("/api/connections/{id}/reconnect"), None)
+        .await?;
+    let right = sim.authorize(
+        url["authorize_url"].as_str().context("url")?,
+        USER,
+        &[&uk],
+        true,
+    )?;
     let (status, page) = host.browse(&right.location).await?;
     println!("   callback {status}: {page}");
     sync(&host, &id).await?;
-    let (accounts_after, journals_after) = (count(&host, &id, "accounts").await?, count(&host, &id, "journals").await?);
-    println!("   {accounts_after} accounts and {journals_after} journals: nothing lost, nothing duplicated");
-    ensure!(accounts_after == accounts && journals_after == journals, "records changed across the reconnect");
+    let (accounts_after, journals_after) = (
+        count(&host, &id, "accounts").await?,
+        count(&host, &id, "journals").await?,
+    );
+    println!(
+        "   {accounts_after} accounts and {journals_after} journals: nothing lost, nothing duplicated"
+    );
+    ensure!(
+        accounts_after == accounts && journals_after == journals,
+        "records changed across the reconnect"
+    );
 
     step("Connect QuickBooks Online");
-    let started = host.ok("POST", "/api/connections", Some(json!({"integration": "qbo"}))).await?;
-    let consent = sim.authorize(started["authorize_url"].as_str().context("url")?, USER, &[&qbo], true)?;
+    let started = host
+        .ok(
+            "POST",
+            "/api/connections",
+            Some(json!({"integration": "qbo"})),
+        )
+        .await?;
+    let consent = sim.authorize(
+        started["authorize_url"].as_str().context("url")?,
+        USER,
+        &[&qbo],
+        true,
+    )?;
     let (status, page) = host.browse(&consent.location).await?;
     println!("   callback {status}: {page}");
     if status != 200 {
@@ -213,8 +348,20 @@ async fn main() -> Result<()> {
     sync(&host, started["id"].as_str().context("id")?).await?;
 
     step("Connections");
-    for c in host.ok("GET", "/api/connections", None).await?.as_array().into_iter().flatten() {
-        println!("   {:<26} {:<10} {:<22} {}", c["id"].as_str().unwrap_or(""), c["state"].as_str().unwrap_or(""), c["tenant"]["name"].as_str().unwrap_or("-"), c["reason"].as_str().unwrap_or(""));
+    for c in host
+        .ok("GET", "/api/connections", None)
+        .await?
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        println!(
+            "   {:<26} {:<10} {:<22} {}",
+            c["id"].as_str().unwrap_or(""),
+            c["state"].as_str().unwrap_or(""),
+            c["tenant"]["name"].as_str().unwrap_or("-"),
+            c["reason"].as_str().unwrap_or("")
+        );
     }
     println!("\ndemo: ok");
     Ok(())

@@ -9,6 +9,11 @@
 //! single-use 5-minute codes bound to client, redirect URI and PKCE, the providers' real
 //! error bodies, and an injectable [`Clock`] that drives every expiry.
 //!
+//! Xero's Accounting API (`/api.xero.com/api.xro/2.0/...`) serves deterministic generated
+//! organisations ([`OrgSize`], [`SimControl::generate_xero_org`]) with Xero's envelope,
+//! paging, `If-Modified-Since`, journals, trial balance, tenant/scope checks and rate
+//! limits ([`RateLimits`]); tests/simulators/README.md documents the exact semantics.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), mooring_simulators::SimError> {
 //! use mooring_simulators::{AppSpec, Provider, SimConfig, Simulator};
@@ -62,3 +67,7 @@ pub use model::{
     QboRefreshValue, RevokeReason, ScopeModel, User, XeroGraceReuse, XeroReconsent,
 };
 pub use sim::{HOSTS, SimConfig, Simulator};
+pub use xero::data::{
+    Country, DataSummary, GenerateOptions, NewInvoice, OrgData, OrgSize, XeroTruth,
+};
+pub use xero::ratelimit::{RateLimits, RateProblem, TenantUsage};

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Parser;
 use mooring_simulators::ids::{random_b64url, random_from, random_hex};
 use mooring_simulators::xero::data::{Country, GenerateOptions, OrgSize};
-use mooring_simulators::{AppSpec, Provider, ScopeModel, SimConfig, Simulator};
+use mooring_simulators::{AppSpec, Provider, RateLimits, ScopeModel, SimConfig, Simulator};
 use serde_json::{Value, json};
 
 /// Loopback simulators of Xero and QuickBooks Online.
@@ -42,6 +42,18 @@ struct Args {
     /// Seed of the demo Xero data generator.
     #[arg(long, default_value_t = 42)]
     xero_seed: u64,
+    /// Xero calls per rolling minute per app and tenant.
+    #[arg(long, default_value_t = 60)]
+    xero_per_minute: u32,
+    /// Xero calls per daily window per app and tenant.
+    #[arg(long, default_value_t = 5_000)]
+    xero_per_day: u32,
+    /// Xero calls in progress per app and tenant.
+    #[arg(long, default_value_t = 5)]
+    xero_concurrent: u32,
+    /// Xero calls per rolling minute per app.
+    #[arg(long, default_value_t = 10_000)]
+    xero_app_per_minute: u32,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -123,6 +135,12 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let sim = Simulator::start(SimConfig {
         listen: args.listen,
+        xero_rate_limits: RateLimits {
+            per_minute: args.xero_per_minute,
+            per_day: args.xero_per_day,
+            concurrent: args.xero_concurrent,
+            app_per_minute: args.xero_app_per_minute,
+        },
         ..SimConfig::default()
     })
     .await

@@ -18,7 +18,9 @@ pub struct Data {
 
 pub async fn setup() -> Data {
     let w = world().await;
-    w.sim.set_journals_premium(Provider::Xero, XERO_ID, true).unwrap();
+    w.sim
+        .set_journals_premium(Provider::Xero, XERO_ID, true)
+        .unwrap();
     w.sim
         .generate_xero_org(&w.uk, GenerateOptions::new(OrgSize::small(), 1))
         .unwrap();
@@ -41,7 +43,9 @@ impl Data {
     }
 
     async fn get_with(&self, path: &str, extra: &[(&str, &str)]) -> Answer {
-        self.w.xero_api(&self.at, Some(&self.w.uk), path, extra).await
+        self.w
+            .xero_api(&self.at, Some(&self.w.uk), path, extra)
+            .await
     }
 
     /// Every page of a paged resource.
@@ -49,7 +53,9 @@ impl Data {
         let mut out = Vec::new();
         let mut page = 1;
         loop {
-            let a = self.get(&format!("/{resource}?page={page}&pageSize=17{query}")).await;
+            let a = self
+                .get(&format!("/{resource}?page={page}&pageSize=17{query}"))
+                .await;
             assert_eq!(a.status, 200, "{}", a.text);
             let v = a.json();
             out.extend(v[resource].as_array().unwrap().iter().cloned());
@@ -81,7 +87,10 @@ fn cents(v: &Value) -> i64 {
 }
 
 fn by_id(items: &[Value], key: &str) -> BTreeMap<String, Value> {
-    items.iter().map(|v| (s(&v[key]).to_owned(), v.clone())).collect()
+    items
+        .iter()
+        .map(|v| (s(&v[key]).to_owned(), v.clone()))
+        .collect()
 }
 
 fn is_ms_date(v: &Value) -> bool {
@@ -94,8 +103,17 @@ async fn envelope_and_paging_math() {
     let d = setup().await;
     let a = d.get("/Invoices?page=2&pageSize=7").await;
     assert_eq!(a.status, 200, "{}", a.text);
-    assert!(a.header("content-type").unwrap().starts_with("application/json"));
-    for h in ["x-daylimit-remaining", "x-minlimit-remaining", "x-appminlimit-remaining", "xero-correlation-id"] {
+    assert!(
+        a.header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
+    for h in [
+        "x-daylimit-remaining",
+        "x-minlimit-remaining",
+        "x-appminlimit-remaining",
+        "xero-correlation-id",
+    ] {
         assert!(a.header(h).is_some(), "{h}");
     }
     let v = a.json();
@@ -103,7 +121,10 @@ async fn envelope_and_paging_math() {
     assert_eq!(s(&v["Id"]).len(), 36);
     let dt = s(&v["DateTimeUTC"]);
     assert!(dt.starts_with("/Date(") && !dt.contains('+'), "{dt}");
-    assert_eq!(v["pagination"], serde_json::json!({"page":2,"pageSize":7,"pageCount":12,"itemCount":80}));
+    assert_eq!(
+        v["pagination"],
+        serde_json::json!({"page":2,"pageSize":7,"pageCount":12,"itemCount":80})
+    );
     assert!(a.text.find("\"pagination\"").unwrap() < a.text.find("\"Invoices\"").unwrap());
     let invs = v["Invoices"].as_array().unwrap();
     assert_eq!(invs.len(), 7);
@@ -120,7 +141,10 @@ async fn envelope_and_paging_math() {
     assert_eq!(past["pagination"]["itemCount"], 80);
     let big = d.get("/Contacts?page=1&pageSize=5000").await.json();
     assert_eq!(big["pagination"]["pageSize"], 1000);
-    assert_eq!(d.get("/Invoices?page=0").await.json()["pagination"]["page"], 1);
+    assert_eq!(
+        d.get("/Invoices?page=0").await.json()["pagination"]["page"],
+        1
+    );
     // Unpaged: everything, no pagination object, and no line items (Xero's quirk).
     let all = d.get("/Invoices").await.json();
     assert!(all.get("pagination").is_none());
@@ -129,9 +153,15 @@ async fn envelope_and_paging_math() {
     assert!(all.iter().all(|i| i["LineItems"] == serde_json::json!([])));
     // Totals are consistent.
     for i in all {
-        assert_eq!(cents(&i["SubTotal"]) + cents(&i["TotalTax"]), cents(&i["Total"]));
+        assert_eq!(
+            cents(&i["SubTotal"]) + cents(&i["TotalTax"]),
+            cents(&i["Total"])
+        );
         if i["Status"] != "VOIDED" {
-            assert_eq!(cents(&i["AmountDue"]), cents(&i["Total"]) - cents(&i["AmountPaid"]));
+            assert_eq!(
+                cents(&i["AmountDue"]),
+                cents(&i["Total"]) - cents(&i["AmountPaid"])
+            );
         }
     }
     // Two-decimal money on the wire, like .NET decimals.
@@ -143,21 +173,48 @@ async fn full_sync_matches_truth_record_for_record() {
     let d = setup().await;
     let truth = d.w.sim.xero_truth(&d.w.uk).unwrap();
     let pairs: [(&str, &str, &str, &Vec<Value>); 4] = [
-        ("Contacts", "ContactID", "&includeArchived=true", &truth.contacts),
+        (
+            "Contacts",
+            "ContactID",
+            "&includeArchived=true",
+            &truth.contacts,
+        ),
         ("Invoices", "InvoiceID", "", &truth.invoices),
-        ("BankTransactions", "BankTransactionID", "", &truth.bank_transactions),
-        ("ManualJournals", "ManualJournalID", "", &truth.manual_journals),
+        (
+            "BankTransactions",
+            "BankTransactionID",
+            "",
+            &truth.bank_transactions,
+        ),
+        (
+            "ManualJournals",
+            "ManualJournalID",
+            "",
+            &truth.manual_journals,
+        ),
     ];
     for (resource, key, query, expected) in pairs {
         let got = d.all_pages(resource, query).await;
         assert_eq!(got.len(), expected.len(), "{resource}");
         assert_eq!(by_id(&got, key), by_id(expected, key), "{resource}");
     }
-    let accounts = d.get("/Accounts").await.json()["Accounts"].as_array().unwrap().clone();
-    assert_eq!(by_id(&accounts, "AccountID"), by_id(&truth.accounts, "AccountID"));
-    let cats = d.get("/TrackingCategories?includeArchived=true").await.json();
+    let accounts = d.get("/Accounts").await.json()["Accounts"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        by_id(&accounts, "AccountID"),
+        by_id(&truth.accounts, "AccountID")
+    );
+    let cats = d
+        .get("/TrackingCategories?includeArchived=true")
+        .await
+        .json();
     let cats = cats["TrackingCategories"].as_array().unwrap().clone();
-    assert_eq!(by_id(&cats, "TrackingCategoryID"), by_id(&truth.tracking_categories, "TrackingCategoryID"));
+    assert_eq!(
+        by_id(&cats, "TrackingCategoryID"),
+        by_id(&truth.tracking_categories, "TrackingCategoryID")
+    );
     let journals = d.all_journals().await;
     assert_eq!(journals, truth.journals);
     let org = d.get("/Organisation").await.json();
@@ -166,12 +223,24 @@ async fn full_sync_matches_truth_record_for_record() {
     assert_eq!(org["Organisations"][0]["Name"], "UK Ltd");
     // Archived contacts and tracking entries are hidden by default.
     let active = d.all_pages("Contacts", "").await;
-    assert!(active.len() < truth.contacts.len() || truth.contacts.iter().all(|c| c["ContactStatus"] == "ACTIVE"));
+    assert!(
+        active.len() < truth.contacts.len()
+            || truth
+                .contacts
+                .iter()
+                .all(|c| c["ContactStatus"] == "ACTIVE")
+    );
     assert!(active.iter().all(|c| c["ContactStatus"] == "ACTIVE"));
     let cats = d.get("/TrackingCategories").await.json();
     let cats = cats["TrackingCategories"].as_array().unwrap();
     assert_eq!(cats.len(), 2);
-    assert!(cats.iter().all(|c| c["Options"].as_array().unwrap().iter().all(|o| o["Status"] == "ACTIVE")));
+    assert!(cats.iter().all(|c| {
+        c["Options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["Status"] == "ACTIVE")
+    }));
 }
 
 #[tokio::test]
@@ -188,26 +257,52 @@ async fn if_modified_since_is_inclusive_at_second_precision() {
     let at_second = iso.trim_end_matches(".000Z").to_owned();
     let rfc = "Sun, 22 Nov 2026 10:00:00 GMT";
     let offset = "2026-11-22T02:00:00.999-08:00";
-    for header in [at_second.as_str(), iso.as_str(), rfc, offset, "2026-11-22T10:00:00.999"] {
-        let v = d.get_with("/Invoices?page=1", &[("if-modified-since", header)]).await.json();
-        let got: Vec<&str> = v["Invoices"].as_array().unwrap().iter().map(|i| s(&i["InvoiceID"])).collect();
+    for header in [
+        at_second.as_str(),
+        iso.as_str(),
+        rfc,
+        offset,
+        "2026-11-22T10:00:00.999",
+    ] {
+        let v = d
+            .get_with("/Invoices?page=1", &[("if-modified-since", header)])
+            .await
+            .json();
+        let got: Vec<&str> = v["Invoices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| s(&i["InvoiceID"]))
+            .collect();
         assert_eq!(got, vec![id.as_str()], "{header}");
         assert_eq!(v["pagination"]["itemCount"], 1);
     }
     // One second later the touched invoice (at :00.597) is excluded.
     let later = "2026-11-22T10:00:01";
-    let v = d.get_with("/Invoices", &[("if-modified-since", later)]).await.json();
+    let v = d
+        .get_with("/Invoices", &[("if-modified-since", later)])
+        .await
+        .json();
     assert_eq!(v["Invoices"], serde_json::json!([]));
     // Unreadable values are ignored, as Xero ignores them.
-    let v = d.get_with("/Invoices", &[("if-modified-since", "last tuesday")]).await.json();
+    let v = d
+        .get_with("/Invoices", &[("if-modified-since", "last tuesday")])
+        .await
+        .json();
     assert_eq!(v["Invoices"].as_array().unwrap().len(), 80);
     // Accounts and contacts honour it too; journals filter on CreatedDateUTC.
-    let v = d.get_with("/Accounts", &[("if-modified-since", later)]).await.json();
+    let v = d
+        .get_with("/Accounts", &[("if-modified-since", later)])
+        .await
+        .json();
     assert_eq!(v["Accounts"], serde_json::json!([]));
     let created = |j: &Value| s(&j["CreatedDateUTC"])[6..19].parse::<i64>().unwrap();
     let since = created(&truth.journals[40]) / 1000 * 1000;
     let ims = mooring_simulators::timefmt::iso_utc(since);
-    let v = d.get_with("/Journals?offset=0", &[("if-modified-since", &ims)]).await.json();
+    let v = d
+        .get_with("/Journals?offset=0", &[("if-modified-since", &ims)])
+        .await
+        .json();
     let expected = truth.journals.iter().find(|j| created(j) >= since).unwrap();
     assert_eq!(&v["Journals"][0], expected);
 }
@@ -215,32 +310,77 @@ async fn if_modified_since_is_inclusive_at_second_precision() {
 #[tokio::test]
 async fn order_where_and_query_errors() {
     let d = setup().await;
-    let v = d.get("/Invoices?page=1&pageSize=100&order=UpdatedDateUTC%20DESC").await.json();
-    let times: Vec<String> = v["Invoices"].as_array().unwrap().iter().map(|i| s(&i["UpdatedDateUTC"]).to_owned()).collect();
+    let v = d
+        .get("/Invoices?page=1&pageSize=100&order=UpdatedDateUTC%20DESC")
+        .await
+        .json();
+    let times: Vec<String> = v["Invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| s(&i["UpdatedDateUTC"]).to_owned())
+        .collect();
     let ms: Vec<i64> = times.iter().map(|t| t[6..19].parse().unwrap()).collect();
     assert!(ms.windows(2).all(|w| w[0] >= w[1]));
     let v = d.get("/Invoices?page=1&order=UpdatedDateUtc").await.json();
-    let asc: Vec<i64> = v["Invoices"].as_array().unwrap().iter().map(|i| s(&i["UpdatedDateUTC"])[6..19].parse().unwrap()).collect();
+    let asc: Vec<i64> = v["Invoices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| s(&i["UpdatedDateUTC"])[6..19].parse().unwrap())
+        .collect();
     assert!(asc.windows(2).all(|w| w[0] <= w[1]));
     let paid = d.get("/Invoices?where=Status%3D%3D%22PAID%22").await.json();
     let paid = paid["Invoices"].as_array().unwrap();
     assert!(!paid.is_empty() && paid.iter().all(|i| i["Status"] == "PAID"));
     let st = d.get("/Invoices?Statuses=DRAFT,AUTHORISED").await.json();
-    assert!(st["Invoices"].as_array().unwrap().iter().all(|i| i["Status"] == "DRAFT" || i["Status"] == "AUTHORISED"));
-    let accounts = d.get("/Accounts").await.json()["Accounts"].as_array().unwrap().len();
-    let active = d.get("/Accounts?where=Status%3D%3D%22ACTIVE%22").await.json();
+    assert!(
+        st["Invoices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["Status"] == "DRAFT" || i["Status"] == "AUTHORISED")
+    );
+    let accounts = d.get("/Accounts").await.json()["Accounts"]
+        .as_array()
+        .unwrap()
+        .len();
+    let active = d
+        .get("/Accounts?where=Status%3D%3D%22ACTIVE%22")
+        .await
+        .json();
     assert_eq!(active["Accounts"].as_array().unwrap().len(), accounts - 1);
-    let codes: Vec<String> = active["Accounts"].as_array().unwrap().iter().map(|a| s(&a["Code"]).to_owned()).collect();
+    let codes: Vec<String> = active["Accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| s(&a["Code"]).to_owned())
+        .collect();
     let mut sorted = codes.clone();
     sorted.sort();
     assert_eq!(codes, sorted, "accounts default to Code order");
-    let names: Vec<String> = d.all_pages("Contacts", "").await.iter().map(|c| s(&c["Name"]).to_lowercase()).collect();
-    assert!(names.windows(2).all(|w| w[0] <= w[1]), "contacts default to Name order");
-    for bad in ["/Invoices?order=Bogus", "/Invoices?where=Status%3D%3D", "/Contacts?where=Nope%3D%3D1"] {
+    let names: Vec<String> = d
+        .all_pages("Contacts", "")
+        .await
+        .iter()
+        .map(|c| s(&c["Name"]).to_lowercase())
+        .collect();
+    assert!(
+        names.windows(2).all(|w| w[0] <= w[1]),
+        "contacts default to Name order"
+    );
+    for bad in [
+        "/Invoices?order=Bogus",
+        "/Invoices?where=Status%3D%3D",
+        "/Contacts?where=Nope%3D%3D1",
+    ] {
         let a = d.get(bad).await;
         assert_eq!(a.status, 400, "{bad}");
         let e = a.json();
-        assert_eq!((e["ErrorNumber"].as_i64(), s(&e["Type"])), (Some(16), "QueryParseException"));
+        assert_eq!(
+            (e["ErrorNumber"].as_i64(), s(&e["Type"])),
+            (Some(16), "QueryParseException")
+        );
     }
 }
 
@@ -252,7 +392,10 @@ async fn journals_offset_cap_numbering_and_balance() {
     let batch = first["Journals"].as_array().unwrap();
     assert_eq!(batch.len(), 100);
     // `page` is not a Journals parameter: same rows.
-    assert_eq!(d.get("/Journals?page=2").await.json()["Journals"], first["Journals"]);
+    assert_eq!(
+        d.get("/Journals?page=2").await.json()["Journals"],
+        first["Journals"]
+    );
     let all = d.all_journals().await;
     let truth = d.w.sim.xero_summary(&d.w.uk).unwrap();
     assert_eq!(all.len(), truth.journals);
@@ -265,13 +408,30 @@ async fn journals_offset_cap_numbering_and_balance() {
         gaps += usize::from(n > prev.0 + 1);
         prev = (n, created);
         let lines = j["JournalLines"].as_array().unwrap();
-        assert_eq!(lines.iter().map(|l| cents(&l["NetAmount"])).sum::<i64>(), 0, "{j}");
+        assert_eq!(
+            lines.iter().map(|l| cents(&l["NetAmount"])).sum::<i64>(),
+            0,
+            "{j}"
+        );
         for l in lines {
-            assert_eq!(cents(&l["GrossAmount"]), cents(&l["NetAmount"]) + cents(&l["TaxAmount"]));
+            assert_eq!(
+                cents(&l["GrossAmount"]),
+                cents(&l["NetAmount"]) + cents(&l["TaxAmount"])
+            );
             assert_eq!(s(&l["AccountID"]).len(), 36);
         }
-        assert!(["ACCREC", "ACCPAY", "ACCRECPAYMENT", "ACCPAYPAYMENT", "CASHREC", "CASHPAID", "MANJOURNAL"]
-            .contains(&s(&j["SourceType"])));
+        assert!(
+            [
+                "ACCREC",
+                "ACCPAY",
+                "ACCRECPAYMENT",
+                "ACCPAYPAYMENT",
+                "CASHREC",
+                "CASHPAID",
+                "MANJOURNAL"
+            ]
+            .contains(&s(&j["SourceType"]))
+        );
     }
     assert!(gaps > 0, "journal numbers must have gaps");
     let mid = all[150]["JournalNumber"].as_i64().unwrap();
@@ -287,7 +447,10 @@ async fn trial_balance_balances_and_matches_the_ledger() {
     let a = d.get("/Reports/TrialBalance").await;
     assert_eq!(a.status, 200, "{}", a.text);
     let r = &a.json()["Reports"][0];
-    assert_eq!((s(&r["ReportName"]), s(&r["ReportType"])), ("Trial Balance", "TrialBalance"));
+    assert_eq!(
+        (s(&r["ReportName"]), s(&r["ReportType"])),
+        ("Trial Balance", "TrialBalance")
+    );
     assert_eq!(r["ReportTitles"][1], "UK Ltd");
     assert_eq!(r["ReportDate"], "22 November 2026");
     let rows = r["Rows"].as_array().unwrap();
@@ -300,11 +463,26 @@ async fn trial_balance_balances_and_matches_the_ledger() {
     assert!((total(3) - total(4)).abs() < 0.005);
     // AR's YTD debit is the sum of its journal lines.
     let truth = d.w.sim.xero_truth(&d.w.uk).unwrap();
-    let ar = truth.accounts.iter().find(|a| a["SystemAccount"] == "DEBTORS").unwrap();
+    let ar = truth
+        .accounts
+        .iter()
+        .find(|a| a["SystemAccount"] == "DEBTORS")
+        .unwrap();
     let ar_id = s(&ar["AccountID"]);
-    let ledger: i64 = truth.journals.iter().flat_map(|j| j["JournalLines"].as_array().unwrap()).filter(|l| l["AccountID"] == ar_id).map(|l| cents(&l["NetAmount"])).sum();
+    let ledger: i64 = truth
+        .journals
+        .iter()
+        .flat_map(|j| j["JournalLines"].as_array().unwrap())
+        .filter(|l| l["AccountID"] == ar_id)
+        .map(|l| cents(&l["NetAmount"]))
+        .sum();
     let assets = rows.iter().find(|r| r["Title"] == "Assets").unwrap();
-    let ar_row = assets["Rows"].as_array().unwrap().iter().find(|r| r["Cells"][0]["Attributes"][0]["Value"] == ar_id).unwrap();
+    let ar_row = assets["Rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["Cells"][0]["Attributes"][0]["Value"] == ar_id)
+        .unwrap();
     assert_eq!(ar_row["Cells"][0]["Attributes"][0]["Id"], "account");
     assert_eq!(ar_row["Cells"][0]["Value"], "Accounts Receivable (610)");
     let ytd = s(&ar_row["Cells"][3]["Value"]);

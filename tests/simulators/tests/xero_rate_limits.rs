@@ -15,7 +15,9 @@ async fn ready(limits: RateLimits) -> (World, String) {
         ..SimConfig::default()
     })
     .await;
-    let t = w.xero_tokens_scoped(XERO_DATA_SCOPES, &[&w.uk, &w.us]).await;
+    let t = w
+        .xero_tokens_scoped(XERO_DATA_SCOPES, &[&w.uk, &w.us])
+        .await;
     (w, s(&t["access_token"]).to_owned())
 }
 
@@ -29,7 +31,11 @@ fn limits(per_minute: u32, per_day: u32, concurrent: u32, app_per_minute: u32) -
 }
 
 fn remaining(a: &Answer) -> (String, String, String) {
-    let h = |n: &str| a.header(n).unwrap_or_else(|| panic!("missing {n}")).to_owned();
+    let h = |n: &str| {
+        a.header(n)
+            .unwrap_or_else(|| panic!("missing {n}"))
+            .to_owned()
+    };
     (
         h("x-daylimit-remaining"),
         h("x-minlimit-remaining"),
@@ -58,10 +64,16 @@ async fn every_tenant_call_reports_what_is_left() {
 async fn minute_limit_rolls_and_says_when_to_retry() {
     let (w, at) = ready(limits(3, 1_000, 5, 10_000)).await;
     for _ in 0..2 {
-        assert_eq!(w.xero_api(&at, Some(&w.uk), "/Invoices", &[]).await.status, 200);
+        assert_eq!(
+            w.xero_api(&at, Some(&w.uk), "/Invoices", &[]).await.status,
+            200
+        );
     }
     w.advance(20);
-    assert_eq!(w.xero_api(&at, Some(&w.uk), "/Invoices", &[]).await.status, 200);
+    assert_eq!(
+        w.xero_api(&at, Some(&w.uk), "/Invoices", &[]).await.status,
+        200
+    );
     let a = w.xero_api(&at, Some(&w.uk), "/Invoices", &[]).await;
     assert_eq!(a.status, 429);
     assert_eq!(a.text, "");
@@ -69,7 +81,10 @@ async fn minute_limit_rolls_and_says_when_to_retry() {
     assert_eq!(a.header("retry-after"), Some("40"));
     assert_eq!(remaining(&a), strs("997", "0", "9997"));
     // Another tenant is unaffected.
-    assert_eq!(w.xero_api(&at, Some(&w.us), "/Invoices", &[]).await.status, 200);
+    assert_eq!(
+        w.xero_api(&at, Some(&w.us), "/Invoices", &[]).await.status,
+        200
+    );
     w.advance(39);
     let a = w.xero_api(&at, Some(&w.uk), "/Invoices", &[]).await;
     assert_eq!((a.status, a.header("retry-after")), (429, Some("1")));
@@ -111,9 +126,18 @@ async fn daily_limit_resets_at_the_tenants_time() {
 #[tokio::test]
 async fn app_minute_limit_spans_tenants() {
     let (w, at) = ready(limits(60, 5_000, 5, 3)).await;
-    assert_eq!(w.xero_api(&at, Some(&w.uk), "/Accounts", &[]).await.status, 200);
-    assert_eq!(w.xero_api(&at, Some(&w.uk), "/Accounts", &[]).await.status, 200);
-    assert_eq!(w.xero_api(&at, Some(&w.us), "/Accounts", &[]).await.status, 200);
+    assert_eq!(
+        w.xero_api(&at, Some(&w.uk), "/Accounts", &[]).await.status,
+        200
+    );
+    assert_eq!(
+        w.xero_api(&at, Some(&w.uk), "/Accounts", &[]).await.status,
+        200
+    );
+    assert_eq!(
+        w.xero_api(&at, Some(&w.us), "/Accounts", &[]).await.status,
+        200
+    );
     let a = w.xero_api(&at, Some(&w.us), "/Accounts", &[]).await;
     assert_eq!(a.status, 429);
     assert_eq!(a.header("x-rate-limit-problem"), Some("appminute"));
@@ -143,12 +167,21 @@ async fn concurrency_limit_needs_overlapping_calls() {
 #[tokio::test]
 async fn limits_change_at_runtime() {
     let (w, at) = ready(RateLimits::default()).await;
-    assert_eq!(w.xero_api(&at, Some(&w.uk), "/Accounts", &[]).await.status, 200);
+    assert_eq!(
+        w.xero_api(&at, Some(&w.uk), "/Accounts", &[]).await.status,
+        200
+    );
     w.sim.set_xero_rate_limits(limits(1, 5_000, 5, 10_000));
     let a = w.xero_api(&at, Some(&w.uk), "/Accounts", &[]).await;
-    assert_eq!((a.status, a.header("x-rate-limit-problem")), (429, Some("minute")));
+    assert_eq!(
+        (a.status, a.header("x-rate-limit-problem")),
+        (429, Some("minute"))
+    );
     w.sim.reset_xero_rate_windows();
-    assert_eq!(w.xero_api(&at, Some(&w.uk), "/Accounts", &[]).await.status, 200);
+    assert_eq!(
+        w.xero_api(&at, Some(&w.uk), "/Accounts", &[]).await.status,
+        200
+    );
     // `/connections` counts against the app minute but has no tenant limits.
     let c = w.connections(&at, "").await;
     assert_eq!(c.header("x-appminlimit-remaining"), Some("9998"));

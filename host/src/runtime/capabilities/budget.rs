@@ -34,6 +34,8 @@ struct Window {
     day_calls: u32,
     /// The provider said the day is spent until this time (wall ms).
     day_blocked_until: Option<u64>,
+    /// The provider asked every call to wait until then (a short 429).
+    paused_until: Option<Instant>,
 }
 
 /// One tenant's budget.
@@ -63,6 +65,7 @@ impl TenantBudget {
                 day_start: now_ms,
                 day_calls: 0,
                 day_blocked_until: None,
+                paused_until: None,
             }),
             in_flight,
         }
@@ -72,68 +75,70 @@ impl TenantBudget {
         self.window.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Wait until a call fits the minute budget and a concurrency slot is free, then
-    /// count it. Fails without waiting when the day budget is spent.
+    /// Wait until a call fits the minute budget, no pause is in force and a concurrency
+    /// slot is free, then count it. Fails without waiting when the day budget is spent.
     pub async fn acquire(&self, clock: &SharedClock) -> Result<Ticket, DayExhausted> {
         let permit = match &self.in_flight {
             Some(semaphore) => semaphore.clone().acquire_owned().await.ok(),
             None => None,
         };
         loop {
-            let wait = {
-                let mut w = self.lock();
-                let now_ms = clock.now_millis();
-                if now_ms >= w.day_start + DAY_MS {
-                    w.day_start = now_ms;
-                    w.day_calls = 0;
-                }
-                if let Some(until) = w.day_blocked_until {
-                    if now_ms < until {
-                        return Err(DayExhausted { resume_at: until });
-                    }
-                    w.day_blocked_until = None;
-                }
-                if let Some(per_day) = self.budget.per_day
-                    && w.day_calls >= per_day
-                {
-                    return Err(DayExhausted {
-                        resume_at: w.day_start + DAY_MS,
-                    });
-                }
-                let now = Instant::now();
-                while w
-                    .minute
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= MINUTE)
-                {
-                    w.minute.pop_front();
-                }
-                let floor = match w.minute_floor {
-                    Some((at, used)) if now.duration_since(at) < MINUTE => used as usize,
-                    _ => 0,
-                };
-                match self.budget.per_minute {
-                    Some(limit) if w.minute.len().max(floor) >= limit as usize => {
-                        // Wait for the oldest call in the window to age out.
-                        let oldest = w.minute.front().copied().unwrap_or(now);
-                        Some(
-                            MINUTE
-                                .saturating_sub(now.duration_since(oldest))
-                                .max(Duration::from_millis(5)),
-                        )
-                    }
-                    _ => {
-                        w.minute.push_back(now);
-                        w.day_calls += 1;
-                        None
-                    }
-                }
-            };
-            match wait {
+            match self.try_take(clock.now_millis())? {
                 None => return Ok(Ticket { _permit: permit }),
-                Some(duration) => tokio::time::sleep(duration).await,
+                Some(wait) => tokio::time::sleep(wait).await,
             }
         }
+    }
+
+    /// Count a call if it fits now; otherwise say how long to wait.
+    fn try_take(&self, now_ms: u64) -> Result<Option<Duration>, DayExhausted> {
+        let mut w = self.lock();
+        if now_ms >= w.day_start + DAY_MS {
+            w.day_start = now_ms;
+            w.day_calls = 0;
+        }
+        if let Some(until) = w.day_blocked_until {
+            if now_ms < until {
+                return Err(DayExhausted { resume_at: until });
+            }
+            w.day_blocked_until = None;
+        }
+        if let Some(per_day) = self.budget.per_day
+            && w.day_calls >= per_day
+        {
+            return Err(DayExhausted {
+                resume_at: w.day_start + DAY_MS,
+            });
+        }
+        let now = Instant::now();
+        if let Some(until) = w.paused_until.filter(|until| *until > now) {
+            return Ok(Some(until - now));
+        }
+        while w
+            .minute
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= MINUTE)
+        {
+            w.minute.pop_front();
+        }
+        let floor = match w.minute_floor {
+            Some((at, used)) if now.duration_since(at) < MINUTE => used as usize,
+            _ => 0,
+        };
+        if let Some(limit) = self.budget.per_minute
+            && w.minute.len().max(floor) >= limit as usize
+        {
+            // Wait for the oldest call in the window to age out.
+            let oldest = w.minute.front().copied().unwrap_or(now);
+            return Ok(Some(
+                MINUTE
+                    .saturating_sub(now.duration_since(oldest))
+                    .max(Duration::from_millis(5)),
+            ));
+        }
+        w.minute.push_back(now);
+        w.day_calls += 1;
+        Ok(None)
     }
 
     /// Correct the counts from a response's headers (names from the manifest).
@@ -164,6 +169,15 @@ impl TenantBudget {
             }
         }
         let _ = clock;
+    }
+
+    /// The provider asked to wait `wait` (a short 429): hold every call of this tenant.
+    pub fn pause(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut w = self.lock();
+        if w.paused_until.is_none_or(|current| current < until) {
+            w.paused_until = Some(until);
+        }
     }
 
     /// The provider refused the day: block until `resume_at`.

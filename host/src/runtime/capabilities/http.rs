@@ -22,8 +22,8 @@ use crate::runtime::overrides::HostOverrides;
 /// Longest `Retry-After` the host waits out itself before retrying; longer ones (a
 /// spent daily limit) are passed to the plugin as the 429 they are.
 const MAX_TRANSPARENT_WAIT: Duration = Duration::from_secs(65);
-/// How many 429s in a row the host waits out for one request.
-const MAX_429_RETRIES: u32 = 3;
+/// How many short 429s in a row the host waits out for one request.
+const MAX_429_RETRIES: u32 = 20;
 
 /// Headers only the host may set.
 const RESERVED_HEADERS: &[&str] = &["authorization", "proxy-authorization", "host", "cookie"];
@@ -177,8 +177,9 @@ fn day_spent(resume_at: u64, now: u64) -> Response {
 }
 
 impl HostState {
-    /// One request under the tenant's rate budget: wait for the minute budget, refuse
-    /// a spent day, learn from the remaining-count headers, and wait out short 429s.
+    /// One request under the tenant's rate budget (when the call targets a tenant):
+    /// wait for the minute budget, refuse a spent day, learn from the remaining-count
+    /// headers; and for every request, wait out short 429s and retry.
     async fn budgeted(
         &mut self,
         method: &reqwest::Method,
@@ -188,22 +189,24 @@ impl HostState {
         authorization: Option<&str>,
     ) -> Result<Response, HttpError> {
         let http = self.caps.http.clone();
-        let Some(tenant) = self.ctx.tenant.clone() else {
-            return http
-                .execute(method.clone(), url, headers, body, authorization)
-                .await;
-        };
-        let manifest_budget = &self.plugin.manifest.rate_budget;
         let clock = self.caps.clock.clone();
-        let budget = self.caps.budgets.tenant(
-            &self.plugin.id,
-            &tenant,
-            manifest_budget,
-            clock.now_millis(),
-        );
+        let manifest_budget = &self.plugin.manifest.rate_budget;
+        let budget = self.ctx.tenant.as_ref().map(|tenant| {
+            self.caps
+                .budgets
+                .tenant(&self.plugin.id, tenant, manifest_budget, clock.now_millis())
+        });
         let mut retries = 0;
         loop {
-            let ticket = match budget.acquire(&clock).await {
+            let waiting = Instant::now();
+            self.set_rate_waiting(true);
+            let ticket = match &budget {
+                Some(budget) => budget.acquire(&clock).await.map(Some),
+                None => Ok(None),
+            };
+            self.set_rate_waiting(false);
+            self.excuse_wait(waiting.elapsed());
+            let ticket = match ticket {
                 Ok(ticket) => ticket,
                 Err(spent) => return Ok(day_spent(spent.resume_at, clock.now_millis())),
             };
@@ -211,18 +214,29 @@ impl HostState {
                 .execute(method.clone(), url, headers, body, authorization)
                 .await?;
             drop(ticket);
-            budget.observe(&response.headers, &clock);
+            if let Some(budget) = &budget {
+                budget.observe(&response.headers, &clock);
+            }
             if response.status != 429 {
                 return Ok(response);
             }
             let wait = retry_after(&response, manifest_budget.default_retry_after);
             if wait > MAX_TRANSPARENT_WAIT || retries >= MAX_429_RETRIES {
-                budget.day_refused(clock.now_millis() + wait.as_millis() as u64);
+                if let Some(budget) = &budget {
+                    budget.day_refused(clock.now_millis() + wait.as_millis() as u64);
+                }
                 return Ok(response);
             }
             retries += 1;
-            tracing::info!(plugin = %self.plugin.id, tenant, seconds = wait.as_secs(), "provider asked to wait (429); retrying");
-            tokio::time::sleep(wait).await;
+            tracing::info!(plugin = %self.plugin.id, tenant = self.ctx.tenant.as_deref().unwrap_or("-"),
+                seconds = wait.as_secs(), "provider asked to wait (429); retrying");
+            match &budget {
+                Some(budget) => budget.pause(wait),
+                None => {
+                    self.excuse_wait(wait);
+                    tokio::time::sleep(wait).await;
+                }
+            }
         }
     }
 

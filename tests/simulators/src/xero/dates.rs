@@ -115,9 +115,7 @@ fn parse_iso(v: &str) -> Option<Millis> {
         return Some(day);
     }
     let rest = rest.strip_prefix('T').or_else(|| rest.strip_prefix(' '))?;
-    let zone_at = rest
-        .find(|c: char| c == 'Z' || c == 'z' || c == '+' || c == '-')
-        .unwrap_or(rest.len());
+    let zone_at = rest.find(['Z', 'z', '+', '-']).unwrap_or(rest.len());
     let (time, zone) = rest.split_at(zone_at);
     let (hms, frac) = match time.split_once('.') {
         Some((a, b)) => (a, Some(b)),

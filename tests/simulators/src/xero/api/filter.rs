@@ -137,7 +137,11 @@ pub(crate) enum Expr {
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    depth: usize,
 }
+
+/// Deepest parenthesis nesting accepted (keeps hostile queries off the stack).
+const MAX_DEPTH: usize = 32;
 
 impl Parser {
     fn peek(&self) -> Option<&Tok> {
@@ -178,8 +182,13 @@ impl Parser {
     fn atom(&mut self) -> Result<Expr, String> {
         match self.next() {
             Some(Tok::LParen) => {
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err("Expression nested too deeply".into());
+                }
                 let e = self.or()?;
                 self.expect(Tok::RParen)?;
+                self.depth -= 1;
                 Ok(e)
             }
             Some(Tok::Ident(path)) => {
@@ -266,11 +275,19 @@ fn datetime(n: &[i64]) -> Result<Millis, String> {
     Ok(date_ms(get(0), get(1) as u32, get(2) as u32) + ((h * 60 + mi) * 60 + s) * 1_000)
 }
 
+/// Most tokens accepted in one clause (bounds the expression tree's depth).
+const MAX_TOKENS: usize = 2_000;
+
 /// Parses a `where` clause.
 pub(crate) fn parse(s: &str) -> Result<Expr, String> {
+    let toks = lex(s)?;
+    if toks.len() > MAX_TOKENS {
+        return Err("Expression too long".into());
+    }
     let mut p = Parser {
-        toks: lex(s)?,
+        toks,
         pos: 0,
+        depth: 0,
     };
     let e = p.or()?;
     if p.pos < p.toks.len() {
@@ -385,6 +402,13 @@ mod tests {
             check(r#"Reference==null"#, &v).unwrap_err(),
             "No property or field 'Reference' exists in type 'Invoice'"
         );
+        let deep = format!("{}Total > 1{}", "(".repeat(100), ")".repeat(100));
+        assert_eq!(
+            check(&deep, &v).unwrap_err(),
+            "Expression nested too deeply"
+        );
+        let long = vec!["Total > 1"; 5_000].join(" AND ");
+        assert_eq!(check(&long, &v).unwrap_err(), "Expression too long");
         for bad in [
             r#"Status=="A"#,
             "Status==",

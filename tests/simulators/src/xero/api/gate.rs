@@ -197,12 +197,13 @@ impl SimState {
     }
 }
 
-/// Runs every check for a call on `endpoint`; `Err` is the complete refusal.
+/// Runs every check for a call on `endpoint`; `Err` is the complete refusal (boxed:
+/// responses are large).
 pub(crate) fn admit(
     s: &Arc<SimControl>,
     headers: &HeaderMap,
     endpoint: Endpoint,
-) -> Result<Admitted, Response> {
+) -> Result<Admitted, Box<Response>> {
     let now = s.now_ms();
     let tenant = tenant_header(headers);
     let mut st = s.lock();
@@ -213,10 +214,10 @@ pub(crate) fn admit(
             tenant.as_deref(),
             now,
         )
-        .map_err(|d| d.response(true).into_response())?;
+        .map_err(|d| Box::new(d.response(true).into_response()))?;
     let tenant = grant.tenant_id.clone().unwrap_or_default();
     if !endpoint.allowed(&st, &grant, now) {
-        return Err(errors::unauthorized().into_response());
+        return Err(Box::new(errors::unauthorized().into_response()));
     }
     let anchor = st
         .orgs
@@ -224,7 +225,7 @@ pub(crate) fn admit(
         .find(|o| o.tenant_id == tenant)
         .map_or(0, |o| o.created_at);
     if st.xero_org_data(&tenant, now).is_none() {
-        return Err(errors::forbidden().into_response());
+        return Err(Box::new(errors::forbidden().into_response()));
     }
     match st.xero_rate.admit(&grant.client_id, &tenant, anchor, now) {
         Decision::Reject {
@@ -243,7 +244,7 @@ pub(crate) fn admit(
             if let Some(secs) = retry_after {
                 set(h, "retry-after", &secs.to_string());
             }
-            Err(resp)
+            Err(Box::new(resp))
         }
         Decision::Admit(remaining) => {
             *st.counters

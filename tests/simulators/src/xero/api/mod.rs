@@ -48,7 +48,7 @@ pub(crate) async fn serve(
 ) -> Response {
     let admitted = match gate::admit(s, headers, endpoint) {
         Ok(a) => a,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     admitted.pause().await;
     let now = s.now_ms();

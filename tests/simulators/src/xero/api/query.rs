@@ -231,7 +231,7 @@ mod tests {
         let items = [3, 1, 2];
         let mut idx = vec![0, 1, 2];
         sort_by(&mut idx, &items, &[("n".into(), true)], "Int", |v, f| {
-            (f == "n").then(|| SortKey::Int(*v))
+            (f == "n").then_some(SortKey::Int(*v))
         })
         .unwrap();
         assert_eq!(idx, vec![0, 2, 1]);

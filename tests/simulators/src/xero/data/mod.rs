@@ -4,7 +4,7 @@
 //! - [`generate`]: seeded generator of a whole organisation ([`OrgSize`] presets).
 //! - [`ledger`]: the general ledger, derived from the documents (every journal balances).
 //! - [`mutate`]: changes for incremental-sync tests (touch, void, pay, add, archive).
-//! - [`render`]: the wire JSON of each record.
+//! - `render`, `render_docs`: the wire JSON of each record.
 //! - [`truth`]: every record as the API would return it, for record-for-record checks.
 
 pub mod chart;
@@ -12,6 +12,7 @@ pub mod generate;
 pub mod ledger;
 pub mod mutate;
 mod names;
+mod plan;
 pub mod records;
 pub(crate) mod render;
 pub(crate) mod render_docs;

@@ -166,7 +166,10 @@ pub fn addresses(rng: &mut impl Rng, country: &str) -> (Address, Address) {
         .filter(|(c, _, _)| *c == country)
         .map(|(_, city, region)| (*city, *region))
         .collect();
-    let (city, region) = local.choose(rng).copied().unwrap_or(("Auckland", "Auckland"));
+    let (city, region) = local
+        .choose(rng)
+        .copied()
+        .unwrap_or(("Auckland", "Auckland"));
     let postal = format!("{:04}", rng.random_range(1000..9999));
     let street = Address {
         line1: format!("{} {}", rng.random_range(1..400), pick(rng, STREETS)),

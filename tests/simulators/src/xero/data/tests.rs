@@ -1,7 +1,6 @@
 //! Generator invariants: determinism, balanced journals, document totals, numbering.
 
 use super::*;
-use crate::timefmt::date_ms;
 
 const NOW: i64 = 1_795_000_000_000;
 
@@ -68,7 +67,6 @@ fn medium_generation_and_estimate() {
     assert!(ledger::all_balanced(&d.journals));
     let ratio = s.journal_lines as f64 / est;
     assert!((0.9..1.1).contains(&ratio), "{ratio}");
-    let _ = date_ms(2026, 1, 1);
 }
 
 /// The benchmark organisation: ~100k journal lines. Ignored (slow in debug builds);
