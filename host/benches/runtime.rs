@@ -76,6 +76,12 @@ fn ab(spec: &str) {
             .block_on(rt.load(&component("test_minimal.wasm"), &NoCache))
             .expect("load");
         eprintln!("{name}: {:?}", rt.allocator());
+        if std::env::var("MX_DIRTY").is_ok() {
+            // One big call first: its slot's dirty pages stay resident.
+            let tenant = Tenant { id: "t".into(), name: "T".into(), metadata: vec![] };
+            let ctx = CallContext::for_connection("bench", "bench");
+            tokio.block_on(rt.sync(&std_p, ctx, "records:10000", &tenant, None)).expect("sync");
+        }
         rts.push((name.clone(), rt, std_p, nostd));
     }
     let ctx = CallContext::for_connection("bench", "bench");

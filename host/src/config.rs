@@ -15,6 +15,7 @@
 //! | `MOORING_KEEP_ALIVE_SECS` | `keep_alive_secs` | `3600` |
 //! | `MOORING_SYNC_INTERVALS` | `[sync_intervals]` | the manifest's (`stream=secs` or `provider/stream=secs`, comma-separated) |
 //! | `MOORING_SCHEDULER` | `scheduler` | `on` (`off`: sync only when asked) |
+//! | `MOORING_RATE_BUDGETS` | `[rate_budgets.<provider>]` | the manifest's (`provider.per_day=1000`, comma-separated) |
 //!
 //! Runtime limits live under `[limits]` (see [`RuntimeLimits`]).
 
@@ -25,6 +26,7 @@ use serde::Deserialize;
 
 use crate::auth::integrations::IntegrationSpec;
 use crate::runtime::RuntimeLimits;
+use crate::runtime::capabilities::budget::BudgetOverride;
 use crate::runtime::overrides::{HostOverrides, OverrideError};
 
 /// Why the configuration could not be assembled.
@@ -76,6 +78,7 @@ struct FileConfig {
     keep_alive_secs: Option<u64>,
     sync_intervals: BTreeMap<String, u64>,
     scheduler: Option<bool>,
+    rate_budgets: BTreeMap<String, BudgetOverride>,
 }
 
 /// The resolved configuration of one host process. Its `Debug` output redacts secrets.
@@ -105,6 +108,8 @@ pub struct Config {
     pub keep_alive_secs: u64,
     /// Sync interval overrides: `provider/stream` or `stream` → seconds.
     pub sync_intervals: BTreeMap<String, u64>,
+    /// Per-provider corrections of the manifests' rate budgets.
+    pub rate_budgets: BTreeMap<String, BudgetOverride>,
     /// Whether streams sync on their interval (otherwise only when queued: on request,
     /// after a connect or a reconnect).
     pub scheduler: bool,
@@ -134,6 +139,7 @@ impl std::fmt::Debug for Config {
             .field("keep_alive_secs", &self.keep_alive_secs)
             .field("sync_intervals", &self.sync_intervals)
             .field("scheduler", &self.scheduler)
+            .field("rate_budgets", &self.rate_budgets)
             .finish()
     }
 }
@@ -229,7 +235,29 @@ impl Config {
             }
             None => parsed.scheduler.unwrap_or(true),
         };
+        let mut rate_budgets = parsed.rate_budgets;
+        if let Some(text) = env("MOORING_RATE_BUDGETS") {
+            for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                let bad = || ConfigError::Invalid {
+                    name: "MOORING_RATE_BUDGETS",
+                    message: format!(
+                        "{entry:?} is not provider.per_minute|per_day|concurrency=number"
+                    ),
+                };
+                let (key, value) = entry.split_once('=').ok_or_else(bad)?;
+                let (provider, field) = key.trim().split_once('.').ok_or_else(bad)?;
+                let value: u32 = value.trim().parse().map_err(|_| bad())?;
+                let entry = rate_budgets.entry(provider.to_owned()).or_default();
+                match field {
+                    "per_minute" => entry.per_minute = Some(value),
+                    "per_day" => entry.per_day = Some(value),
+                    "concurrency" => entry.concurrency = Some(value),
+                    _ => return Err(bad()),
+                }
+            }
+        }
         Ok(Self {
+            rate_budgets,
             sync_intervals,
             scheduler,
             integrations,
@@ -325,6 +353,17 @@ mod tests {
         assert_eq!(c.sync_intervals.get("journals"), Some(&300));
         assert_eq!(c.sync_intervals.get("xero/accounts"), Some(&60));
         assert!(!c.scheduler);
+        let c = Config::resolve(
+            None,
+            env(&[(
+                "MOORING_RATE_BUDGETS",
+                "xero.per_day=1000, xero.per_minute=30",
+            )]),
+        )
+        .expect("ok");
+        assert_eq!(c.rate_budgets["xero"].per_day, Some(1000));
+        assert_eq!(c.rate_budgets["xero"].per_minute, Some(30));
+        assert!(Config::resolve(None, env(&[("MOORING_RATE_BUDGETS", "xero.hourly=1")])).is_err());
         let err =
             Config::resolve(None, env(&[("MOORING_INTEGRATIONS", "{")])).expect_err("bad json");
         assert!(err.to_string().contains("MOORING_INTEGRATIONS"), "{err}");

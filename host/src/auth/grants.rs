@@ -1,5 +1,5 @@
 //! The grant service: holds tokens and client secrets for plugin calls (the runtime's
-//! [`GrantBroker`]). Refresh is single-flight per grant, ahead of expiry, and commits a
+//! [`GrantBroker`](crate::runtime::capabilities::GrantBroker)). Refresh is single-flight per grant, ahead of expiry, and commits a
 //! rotated refresh token before anything uses it; the previous refresh token is kept
 //! for the provider's grace window and tried when the current one is refused.
 
@@ -9,13 +9,13 @@ use std::sync::{Arc, Mutex};
 use mooring_store::{ConnectionState, Flow, Grant, Store, StoreError};
 
 use super::reasons;
-use super::secrets::{Slot, new_id, open, seal};
+use super::secrets::{Slot, open, seal};
 use super::tokens::{ClientCredentials, TokenEndpoint, TokenFacts, TokenSet};
 use crate::clock::SharedClock;
-use crate::runtime::bindings::types::{Fields, RevokeFormat, TokenError, TokenInfo};
-use crate::runtime::capabilities::broker::{BoxFuture, BrokerError, GrantBroker, SecretText};
+use crate::runtime::PluginInfo;
+use crate::runtime::bindings::types::{TokenError, TokenInfo};
+use crate::runtime::capabilities::broker::{BrokerError, SecretText};
 use crate::runtime::overrides::HostOverrides;
-use crate::runtime::{CallContext, GrantTarget, PluginInfo};
 
 /// An OAuth flow being completed: taken out of the store (so its `state` is spent) and
 /// holding the staged grant until the host accepts the tenants.
@@ -38,12 +38,12 @@ pub struct StagedGrant {
 }
 
 /// What a grant request needs to know of an in-flight flow.
-struct FlowFacts {
-    connection: String,
-    redirect_uri: String,
-    pkce: Option<mooring_store::Sealed>,
-    scopes: Vec<String>,
-    staged: Option<Grant>,
+pub(crate) struct FlowFacts {
+    pub(crate) connection: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) pkce: Option<mooring_store::Sealed>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) staged: Option<Grant>,
 }
 
 /// Why a refresh was asked for.
@@ -57,21 +57,21 @@ pub enum RefreshWhy<'a> {
     Explicit,
 }
 
-/// Holds grants; implements [`GrantBroker`] for the runtime.
+/// Holds grants; implements [`GrantBroker`](crate::runtime::capabilities::GrantBroker) for the runtime.
 pub struct GrantService {
-    store: Store,
+    pub(crate) store: Store,
     clock: SharedClock,
-    tokens: TokenEndpoint,
-    overrides: HostOverrides,
+    pub(crate) tokens: TokenEndpoint,
+    pub(crate) overrides: HostOverrides,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     flows: Mutex<HashMap<String, FlowInFlight>>,
 }
 
-fn store_error(error: StoreError) -> BrokerError {
+pub(crate) fn store_error(error: StoreError) -> BrokerError {
     BrokerError::Transient(format!("storage: {error}"))
 }
 
-fn token_store_error(error: StoreError) -> TokenError {
+pub(crate) fn token_store_error(error: StoreError) -> TokenError {
     TokenError::Transient(format!("storage: {error}"))
 }
 
@@ -86,7 +86,7 @@ pub async fn db<T: Send + 'static>(
         .map_err(|e| StoreError::InvalidInput(format!("store task failed: {e}")))?
 }
 
-fn info(facts: &TokenFacts, fallback_scopes: &[String]) -> TokenInfo {
+pub(crate) fn info(facts: &TokenFacts, fallback_scopes: &[String]) -> TokenInfo {
     TokenInfo {
         expires_in: facts.expires_in,
         refresh_token_expires_in: facts.refresh_expires_in,
@@ -116,7 +116,7 @@ impl GrantService {
         }
     }
 
-    fn now(&self) -> u64 {
+    pub(crate) fn now(&self) -> u64 {
         self.clock.now_millis()
     }
 
@@ -138,7 +138,10 @@ impl GrantService {
     }
 
     /// The integration's client id and secret.
-    async fn client(&self, integration: &str) -> Result<(String, SecretText), StoreError> {
+    pub(crate) async fn client(
+        &self,
+        integration: &str,
+    ) -> Result<(String, SecretText), StoreError> {
         let id = integration.to_owned();
         db(&self.store, move |store| {
             let integration = store.integration(&id)?.ok_or_else(|| {
@@ -155,12 +158,12 @@ impl GrantService {
     }
 
     /// The token URL of `plugin`, remapped by host overrides.
-    fn token_url(&self, plugin: &PluginInfo) -> String {
+    pub(crate) fn token_url(&self, plugin: &PluginInfo) -> String {
         self.overrides.apply_str(&plugin.manifest.auth.token_url)
     }
 
     /// Seal a token response into a grant record `id` (for `integration`).
-    fn seal_grant(
+    pub(crate) fn seal_grant(
         &self,
         id: &str,
         integration: &str,
@@ -198,7 +201,7 @@ impl GrantService {
     }
 
     /// The connection's grant id, refusing connections that cannot use one.
-    async fn connection_grant(&self, connection: &str) -> Result<String, BrokerError> {
+    pub(crate) async fn connection_grant(&self, connection: &str) -> Result<String, BrokerError> {
         let id = connection.to_owned();
         let connection = db(&self.store, move |s| s.connection(&id))
             .await
@@ -399,7 +402,7 @@ impl GrantService {
     }
 
     /// Seal and stage the grant of an in-flight flow.
-    fn stage(&self, state: &str, staged: StagedGrant) -> Result<(), TokenError> {
+    pub(crate) fn stage(&self, state: &str, staged: StagedGrant) -> Result<(), TokenError> {
         let mut flows = self
             .flows
             .lock()
@@ -411,7 +414,7 @@ impl GrantService {
         Ok(())
     }
 
-    fn flow_facts(&self, state: &str) -> Option<FlowFacts> {
+    pub(crate) fn flow_facts(&self, state: &str) -> Option<FlowFacts> {
         let flows = self.flows.lock().ok()?;
         let f = flows.get(state)?;
         Some(FlowFacts {
@@ -420,239 +423,6 @@ impl GrantService {
             pkce: f.flow.pkce_verifier.clone(),
             scopes: f.flow.scopes.clone(),
             staged: f.staged.as_ref().map(|s| s.grant.clone()),
-        })
-    }
-}
-
-impl GrantBroker for GrantService {
-    fn access_token<'a>(
-        &'a self,
-        plugin: &'a PluginInfo,
-        ctx: &'a CallContext,
-    ) -> BoxFuture<'a, Result<SecretText, BrokerError>> {
-        Box::pin(async move {
-            match &ctx.grant {
-                GrantTarget::None => Err(BrokerError::Unavailable("this call has no grant".into())),
-                GrantTarget::Flow(state) => {
-                    let facts = self.flow_facts(state).ok_or_else(|| {
-                        BrokerError::Unavailable(
-                            "the authorization flow is no longer in progress".into(),
-                        )
-                    })?;
-                    let grant = facts.staged.ok_or_else(|| {
-                        BrokerError::Unavailable("exchange the code before calling the API".into())
-                    })?;
-                    open(&self.store, Slot::Access(&grant.id), &grant.access_token)
-                        .map_err(store_error)
-                }
-                GrantTarget::Connection(connection) => {
-                    let grant_id = self.connection_grant(connection).await?;
-                    let id = grant_id.clone();
-                    let grant = db(&self.store, move |s| s.grant(&id))
-                        .await
-                        .map_err(store_error)?
-                        .ok_or_else(|| {
-                            BrokerError::Unavailable(format!("grant {grant_id} is missing"))
-                        })?;
-                    let ahead_ms = plugin.manifest.token_policy.refresh_ahead * 1000;
-                    if grant
-                        .access_expires_at
-                        .is_some_and(|at| at <= self.now() + ahead_ms)
-                    {
-                        return match self
-                            .refresh_grant(plugin, connection, &grant_id, RefreshWhy::Ahead, &[])
-                            .await
-                        {
-                            Ok((token, _)) => Ok(token),
-                            Err(TokenError::InvalidGrant(reason)) => {
-                                Err(BrokerError::ReauthRequired(reason))
-                            }
-                            Err(other) => {
-                                Err(BrokerError::Transient(format!("refresh failed: {other:?}")))
-                            }
-                        };
-                    }
-                    open(&self.store, Slot::Access(&grant.id), &grant.access_token)
-                        .map_err(store_error)
-                }
-            }
-        })
-    }
-
-    fn after_unauthorized<'a>(
-        &'a self,
-        plugin: &'a PluginInfo,
-        ctx: &'a CallContext,
-        rejected: &'a str,
-    ) -> BoxFuture<'a, Result<Option<SecretText>, BrokerError>> {
-        Box::pin(async move {
-            let GrantTarget::Connection(connection) = &ctx.grant else {
-                return Ok(None);
-            };
-            let grant_id = self.connection_grant(connection).await?;
-            match self
-                .refresh_grant(
-                    plugin,
-                    connection,
-                    &grant_id,
-                    RefreshWhy::Unauthorized(rejected),
-                    &[],
-                )
-                .await
-            {
-                Ok((token, _)) => Ok(Some(token)),
-                Err(TokenError::InvalidGrant(reason)) => Err(BrokerError::ReauthRequired(reason)),
-                Err(other) => Err(BrokerError::Transient(format!("refresh failed: {other:?}"))),
-            }
-        })
-    }
-
-    fn client_credentials<'a>(
-        &'a self,
-        _plugin: &'a PluginInfo,
-        ctx: &'a CallContext,
-    ) -> BoxFuture<'a, Result<(String, SecretText), BrokerError>> {
-        Box::pin(async move {
-            let integration = ctx
-                .integration
-                .as_deref()
-                .ok_or_else(|| BrokerError::Unavailable("this call has no integration".into()))?;
-            self.client(integration).await.map_err(store_error)
-        })
-    }
-
-    fn exchange_code<'a>(
-        &'a self,
-        plugin: &'a PluginInfo,
-        ctx: &'a CallContext,
-        code: String,
-        extra: Fields,
-    ) -> BoxFuture<'a, Result<TokenInfo, TokenError>> {
-        Box::pin(async move {
-            let GrantTarget::Flow(state) = &ctx.grant else {
-                return Err(TokenError::Denied(
-                    "no authorization flow is in progress for this call".into(),
-                ));
-            };
-            let FlowFacts {
-                connection,
-                redirect_uri,
-                pkce,
-                scopes,
-                ..
-            } = self.flow_facts(state).ok_or_else(|| {
-                TokenError::Denied("the authorization flow is no longer in progress".into())
-            })?;
-            let integration = ctx.integration.clone().unwrap_or_default();
-            let (client_id, secret) = self.client(&integration).await.map_err(token_store_error)?;
-            let verifier = match &pkce {
-                Some(sealed) => {
-                    Some(open(&self.store, Slot::Pkce(state), sealed).map_err(token_store_error)?)
-                }
-                None => None,
-            };
-            let token_url = self.token_url(plugin);
-            let creds = ClientCredentials {
-                token_url: &token_url,
-                client_id: &client_id,
-                client_secret: &secret,
-                auth: plugin.manifest.auth.client_auth,
-            };
-            let set = self
-                .tokens
-                .exchange_code(
-                    &creds,
-                    &code,
-                    &redirect_uri,
-                    verifier.as_ref().map(|v| v.as_str()),
-                    &extra,
-                )
-                .await?;
-            let grant = self
-                .seal_grant(&new_id("grant"), &integration, &set, plugin, &scopes)
-                .map_err(token_store_error)?;
-            tracing::info!(connection, grant = %grant.id, "authorization code exchanged; grant staged");
-            let token_info = info(&set.facts, &scopes);
-            self.stage(
-                state,
-                StagedGrant {
-                    grant,
-                    facts: set.facts,
-                },
-            )?;
-            Ok(token_info)
-        })
-    }
-
-    fn refresh<'a>(
-        &'a self,
-        plugin: &'a PluginInfo,
-        ctx: &'a CallContext,
-        extra: Fields,
-    ) -> BoxFuture<'a, Result<TokenInfo, TokenError>> {
-        Box::pin(async move {
-            let GrantTarget::Connection(connection) = &ctx.grant else {
-                return Err(TokenError::Denied(
-                    "only a connection's grant can be refreshed".into(),
-                ));
-            };
-            let grant_id = self
-                .connection_grant(connection)
-                .await
-                .map_err(|e| match e {
-                    BrokerError::ReauthRequired(reason) => TokenError::InvalidGrant(reason),
-                    other => TokenError::Denied(other.to_string()),
-                })?;
-            self.refresh_grant(plugin, connection, &grant_id, RefreshWhy::Explicit, &extra)
-                .await
-                .map(|(_, info)| info)
-        })
-    }
-
-    fn revoke<'a>(
-        &'a self,
-        plugin: &'a PluginInfo,
-        ctx: &'a CallContext,
-        format: RevokeFormat,
-    ) -> BoxFuture<'a, Result<(), TokenError>> {
-        Box::pin(async move {
-            let revoke_url = plugin.manifest.auth.revoke_url.as_deref().ok_or_else(|| {
-                TokenError::Denied("the plugin's manifest has no revoke URL".into())
-            })?;
-            let GrantTarget::Connection(connection) = &ctx.grant else {
-                return Err(TokenError::Denied(
-                    "only a connection's grant can be revoked".into(),
-                ));
-            };
-            let id = connection.clone();
-            let grant = db(&self.store, move |s| {
-                let grant_id = s.connection(&id)?.and_then(|c| c.grant);
-                match grant_id {
-                    Some(g) => s.grant(&g),
-                    None => Ok(None),
-                }
-            })
-            .await
-            .map_err(token_store_error)?
-            .ok_or_else(|| TokenError::Denied("the connection has no grant to revoke".into()))?;
-            let token = match &grant.refresh_token {
-                Some(rt) => open(&self.store, Slot::Refresh(&grant.id), rt),
-                None => open(&self.store, Slot::Access(&grant.id), &grant.access_token),
-            }
-            .map_err(token_store_error)?;
-            let (client_id, secret) = self
-                .client(&grant.integration)
-                .await
-                .map_err(token_store_error)?;
-            let token_url = self.token_url(plugin);
-            let creds = ClientCredentials {
-                token_url: &token_url,
-                client_id: &client_id,
-                client_secret: &secret,
-                auth: plugin.manifest.auth.client_auth,
-            };
-            let url = self.overrides.apply_str(revoke_url);
-            self.tokens.revoke(&url, &creds, &token, format).await
         })
     }
 }

@@ -3,11 +3,14 @@
 //! injects credentials; plugins get only non-secret facts.
 //!
 //! - [`tokens`]: token-endpoint requests (oauth2 crate; RFC 7009 revocation).
-//! - [`grants`]: the [`GrantService`], the runtime's grant broker (single-flight refresh).
+//! - [`grants`]: the [`GrantService`]: grants, single-flight refresh; [`broker`]: its
+//!   [`GrantBroker`](crate::runtime::capabilities::GrantBroker) face for the runtime.
 //! - [`flows`]: `state`, PKCE and authorize URLs.
-//! - [`connections`]: the [`ConnectionService`] state machine.
+//! - [`connections`]: the [`ConnectionService`] state machine; [`callback`]: consent completion.
 //! - [`integrations`], [`reasons`], [`secrets`].
 
+pub mod broker;
+pub mod callback;
 pub mod connections;
 pub mod flows;
 pub mod grants;

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use wasmtime::component::{ComponentNamedList, Instance, InstancePre, Lift, Lower, TypedFunc};
+use wasmtime::component::{ComponentNamedList, Instance, InstancePre, Lift, Lower};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use super::Runtime;
@@ -196,24 +196,13 @@ impl Runtime {
         R: Send,
         F: for<'a> FnOnce(Instance, &'a mut Store<HostState>) -> Invoke<'a, R> + Send,
     {
-        let prof = prof::on();
-        let t0 = prof::now(prof);
         let _slot = self.slots.acquire().await.map_err(|_| CallError::Trap {
             message: "the runtime is shutting down".into(),
         })?;
-        let t1 = prof::now(prof);
         let mut store = self.new_store(plugin, ctx);
-        let t2 = prof::now(prof);
-        let mut t3 = t2;
-        let mut t4 = t2;
         let call = async {
             let outcome = match pre.instantiate_async(&mut store).await {
-                Ok(instance) => {
-                    t3 = prof::now(prof);
-                    let r = invoke(instance, &mut store).await;
-                    t4 = prof::now(prof);
-                    r
-                }
+                Ok(instance) => invoke(instance, &mut store).await,
                 Err(error) => Err(error),
             };
             match outcome {
@@ -228,21 +217,12 @@ impl Runtime {
                 Err(error) => Err(classify(error, store.data())),
             }
         };
-        let result = match tokio::time::timeout(self.limits.wall(), call).await {
+        match tokio::time::timeout(self.limits.wall(), call).await {
             Ok(result) => result,
             Err(_) => Err(CallError::WallTimeout {
                 limit_millis: self.limits.wall_millis,
             }),
-        };
-        let t5 = prof::now(prof);
-        drop(store);
-        let t6 = prof::now(prof);
-        drop(_slot);
-        let t7 = prof::now(prof);
-        if prof {
-            prof::record([t0, t1, t2, t3, t4, t5, t6, t7]);
         }
-        result
     }
 
     /// Instantiate `pre` and call its export `name` under the call limits.
@@ -268,14 +248,7 @@ impl Runtime {
             ctx,
             move |instance, store| {
                 Box::pin(async move {
-                    let func = if prof::fast() {
-                        let func = instance
-                            .get_func(&mut *store, name)
-                            .ok_or_else(|| wasmtime::format_err!("no export `{name}`"))?;
-                        unsafe { TypedFunc::<P, R>::new_unchecked(func) }
-                    } else {
-                        instance.get_typed_func::<P, R>(&mut *store, name)?
-                    };
+                    let func = instance.get_typed_func::<P, R>(&mut *store, name)?;
                     let result = func.call_async(&mut *store, params).await?;
                     Ok(unwrap(result))
                 })
@@ -394,71 +367,6 @@ impl Runtime {
             |(r,): (Result<(), ConnectorError>,)| r,
         )
         .await
-    }
-}
-
-/// EXPERIMENT (throwaway): per-phase timing of `run_instance`, medians printed to stderr.
-mod prof {
-    use std::cell::RefCell;
-    use std::sync::OnceLock;
-    use std::time::Instant;
-
-    fn flag(name: &str) -> bool {
-        std::env::var(name).map(|v| v == "1").unwrap_or(false)
-    }
-    pub(super) fn on() -> bool {
-        static ON: OnceLock<bool> = OnceLock::new();
-        *ON.get_or_init(|| flag("MX_PROF"))
-    }
-    pub(super) fn fast() -> bool {
-        static ON: OnceLock<bool> = OnceLock::new();
-        *ON.get_or_init(|| flag("MX_FAST"))
-    }
-    pub(super) fn now(on: bool) -> Option<Instant> {
-        on.then(Instant::now)
-    }
-    thread_local! {
-        static SAMPLES: RefCell<Vec<[u32; 7]>> = const { RefCell::new(Vec::new()) };
-    }
-    pub(super) fn record(t: [Option<Instant>; 8]) {
-        let t: Vec<Instant> = t.into_iter().map(|x| x.expect("on")).collect();
-        let mut row = [0u32; 7];
-        for i in 0..7 {
-            row[i] = t[i + 1].duration_since(t[i]).as_nanos() as u32;
-        }
-        SAMPLES.with(|s| {
-            let mut s = s.borrow_mut();
-            s.push(row);
-            if s.len() == 50_000 {
-                let names = [
-                    "semaphore",
-                    "new_store",
-                    "instantiate",
-                    "export",
-                    "timeout-exit",
-                    "store-drop",
-                    "permit-drop",
-                ];
-                let mut out = String::from("MX_PROF medians (ns):");
-                let mut total = 0;
-                for i in 0..7 {
-                    let mut col: Vec<u32> = s.iter().map(|r| r[i]).collect();
-                    col.sort_unstable();
-                    let m = col[col.len() / 2];
-                    total += m;
-                    out.push_str(&format!(" {}={}", names[i], m));
-                }
-                let mut sums: Vec<u32> = s.iter().map(|r| r.iter().sum()).collect();
-                sums.sort_unstable();
-                out.push_str(&format!(
-                    " | sum-of-medians={} median-total={}",
-                    total,
-                    sums[sums.len() / 2]
-                ));
-                eprintln!("{out}");
-                s.clear();
-            }
-        });
     }
 }
 

@@ -73,6 +73,7 @@ pub struct Host {
     pub base: String,
     /// Token transport with fault injection.
     pub lossy: Arc<LossyTransport>,
+    extra: Vec<(String, String)>,
     /// Xero org ids by name.
     pub uk: String,
     /// Second Xero org.
@@ -98,8 +99,12 @@ async fn open_app(
     overrides: &str,
     clock: mooring_simulators::clock::Clock,
     lossy: Arc<LossyTransport>,
+    extra: &[(String, String)],
 ) -> Result<App, mooring::app::AppError> {
     let env = |name: &str| -> Option<String> {
+        if let Some((_, value)) = extra.iter().find(|(k, _)| k == name) {
+            return Some(value.clone());
+        }
         match name {
             "MOORING_DATA_DIR" => Some(dir.display().to_string()),
             "MOORING_PLUGIN_DIR" => Some(plugin_dir().display().to_string()),
@@ -125,6 +130,15 @@ impl Host {
     /// Start a simulator with two Xero orgs and one QuickBooks company the user can
     /// reach, and a host with one integration per provider.
     pub async fn start() -> Host {
+        Self::start_with(&[]).await
+    }
+
+    /// Like [`start`](Self::start), with extra host settings (`MOORING_*` variables).
+    pub async fn start_with(settings: &[(&str, &str)]) -> Host {
+        let extra: Vec<(String, String)> = settings
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let sim = Simulator::start(SimConfig::default())
             .await
             .expect("simulator");
@@ -171,6 +185,7 @@ impl Host {
             &sim.host_overrides(),
             sim.clock().clone(),
             lossy.clone(),
+            &extra,
         )
         .await
         .expect("host opens");
@@ -180,6 +195,7 @@ impl Host {
             app: Some(app),
             base,
             lossy,
+            extra,
             uk,
             usa,
             qbo_company,
@@ -219,6 +235,7 @@ impl Host {
                 &self.sim.host_overrides(),
                 self.sim.clock().clone(),
                 self.lossy.clone(),
+                &self.extra,
             )
             .await
             {

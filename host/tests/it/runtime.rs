@@ -375,3 +375,31 @@ async fn concurrent_calls_each_get_a_fresh_instance() {
         assert_eq!(task.await.expect("join").expect("call"), i + 1);
     }
 }
+
+#[tokio::test]
+async fn a_no_std_component_without_wasi_runs() {
+    // `test-minimal` is `#![no_std]` with zero WASI imports: it links and runs
+    // against the same linker as the std plugins.
+    let rt = runtime(test_limits(), None, Arc::default());
+    let plugin = load(&rt, "test-minimal").await;
+    assert_eq!(plugin.info.id, "test-minimal");
+    assert_eq!(plugin.info.version, "1.0.0");
+    let params = rt
+        .authorize_params(&plugin, ctx("c"), &["openid".to_string()])
+        .await
+        .expect("authorize-params");
+    assert_eq!(params, vec![("prompt".to_string(), "consent".to_string())]);
+    let manifest = rt.describe(&plugin).await.expect("describe");
+    assert_eq!(manifest.id, "test-minimal");
+    assert_eq!(manifest.allowed_hosts, vec!["api.test.invalid".to_string()]);
+    assert_eq!(manifest.auth.token_url, "https://api.test.invalid/token");
+    assert_eq!(
+        manifest.auth.authorize_url,
+        "https://login.test.invalid/authorize"
+    );
+    let batch = rt
+        .sync(&plugin, ctx("c"), "anything", &tenant(), None)
+        .await
+        .expect("sync");
+    assert!(batch.records.is_empty() && !batch.has_more);
+}

@@ -345,3 +345,61 @@ async fn the_daily_limit_degrades_the_connection_until_it_resets() {
     assert_eq!(host.connection(&id).await["state"], "active");
     assert_matches_truth(&host, &id, &host.uk);
 }
+
+async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_connect_queues_a_sync_and_a_started_scheduler_resumes_every_due_stream() {
+    let host = Host::start().await;
+    host.sim
+        .generate_xero_org(&host.uk, GenerateOptions::new(OrgSize::small(), 3))
+        .expect("data");
+    let queue_only = host.app().sync.spawn_scheduler(false);
+    let id = host.connect("xero", &[&host.uk], None).await;
+    // Nobody asked for a sync: the connect queued one.
+    wait_for("the first sync", || {
+        host.app().store.list_sync_runs(&id, 100).is_ok_and(|runs| {
+            runs.iter()
+                .filter(|r| r.finished_at.is_some() && r.error.is_none())
+                .count()
+                >= 9
+        })
+    })
+    .await;
+    assert_matches_truth(&host, &id, &host.uk);
+    queue_only.abort();
+
+    // Books change while no scheduler runs; a scheduler started afresh (as after a
+    // restart) finds every stream due and carries on from the saved cursors.
+    let truth = host.sim.xero_truth(&host.uk).expect("truth");
+    let open = truth
+        .invoices
+        .iter()
+        .find(|i| i["Status"] == "AUTHORISED")
+        .and_then(|i| i["InvoiceID"].as_str())
+        .expect("open invoice")
+        .to_owned();
+    host.advance(Duration::from_secs(5));
+    host.sim.void_invoice(&host.uk, &open).expect("void");
+    let scheduler = host.app().sync.spawn_scheduler(true);
+    wait_for("the voided invoice", || {
+        host.app()
+            .store
+            .record(&id, "invoices", &open)
+            .ok()
+            .flatten()
+            .is_some_and(|r| r.deleted)
+    })
+    .await;
+    scheduler.abort();
+    assert_matches_truth(&host, &id, &host.uk);
+}

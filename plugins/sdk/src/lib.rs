@@ -32,14 +32,15 @@
 //! | path | what |
 //! |---|---|
 //! | [`Guest`], [`export_connector!`] | the trait a connector implements and the macro that exports it |
-//! | [`types`] | every WIT type (`Manifest`, `Batch`, `ConnectorError`, ...) plus small constructors |
+//! | [`types`] | every WIT type (`Manifest`, `Batch`, `ConnectorError`, ...) plus small constructors (`Manifest::new(..).allowed_hosts(..).stream(..)`, `TokenInfo::claims`, ...) |
 //! | [`http`] | the `http` import and the [`http::Request`] builder; helpers on [`types::Response`] |
 //! | [`oauth`] | the `oauth` import (`exchange_code`, `refresh`, `revoke`) |
-//! | [`state`] | the `state` import plus [`state::get_json`] / [`state::set_json`] |
+//! | [`state`] | the `state` import plus [`state::get_json`] / [`state::set_json`] and [`state::store_granted_scopes`] / [`state::granted_scopes`] |
 //! | [`log`] | the `log` import plus `log::info!`-style macros |
 //! | [`clock`] | the `clock` import ([`clock::now_millis`]) |
 //! | [`error`] | generic HTTP status mapping and `From` conversions into `ConnectorError` |
-//! | [`url`], [`time`], [`fields`] | pure helpers: percent/form encoding, RFC 3339 and MS-JSON dates, name/value lists |
+//! | [`cursor`] | pure, provider-neutral cursors: [`cursor::Paged`] (keyset paging under a modified-since bound), [`cursor::Modified`], [`cursor::Offset`], [`cursor::Snapshot`] |
+//! | [`url`], [`time`], [`fields`] | pure helpers: percent/form encoding, RFC 3339, ISO 8601 and MS-JSON dates, name/value lists |
 //! | [`prelude`] | `use mooring_plugin_sdk::prelude::*;` brings the usual names in |
 //!
 //! ## Testing the pure helpers
@@ -70,6 +71,7 @@ pub mod bindings {
 }
 
 pub mod clock;
+pub mod cursor;
 pub mod error;
 pub mod fields;
 pub mod http;
@@ -101,5 +103,5 @@ pub mod prelude {
         TokenInfo, TokenPolicy,
     };
     pub use crate::{Guest, export_connector};
-    pub use crate::{clock, fields, http, log, oauth, state, time, url};
+    pub use crate::{clock, cursor, fields, http, log, oauth, state, time, url};
 }

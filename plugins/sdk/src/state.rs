@@ -1,5 +1,6 @@
-//! The per-connection key-value store: raw bytes ([`get`], [`set`], [`delete`]) and
-//! JSON values ([`get_json`], [`set_json`]).
+//! The per-connection key-value store: raw bytes ([`get`], [`set`], [`delete`]), JSON
+//! values ([`get_json`], [`set_json`]) and the granted scopes
+//! ([`store_granted_scopes`], [`granted_scopes`]).
 //!
 //! The store is scoped by the host to the one connection a call works for; keys and
 //! values are small (the host enforces limits and `set` fails past them).
@@ -26,6 +27,29 @@ pub fn get_json<T: DeserializeOwned>(key: &str) -> Result<Option<T>, ConnectorEr
 pub fn set_json<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<(), ConnectorError> {
     let bytes = encode(key, value)?;
     set(key, &bytes).map_err(|e| ConnectorError::InvalidData(format!("state `{key}`: {e}")))
+}
+
+/// The key under which [`store_granted_scopes`] keeps the granted scopes, as a JSON
+/// array of strings.
+pub const GRANTED_SCOPES_KEY: &str = "granted_scopes";
+
+/// Keeps the scopes a token response reported as granted (`TokenInfo::scopes`), for
+/// telling a person later which scope a failing stream lacks. Best effort: an empty
+/// list (the provider did not say) is not stored, so it never hides an earlier answer,
+/// and a refusal by the host is only logged.
+pub fn store_granted_scopes(scopes: &[String]) {
+    if scopes.is_empty() {
+        return;
+    }
+    if let Err(e) = set_json(GRANTED_SCOPES_KEY, scopes) {
+        crate::log::warn!("could not keep the granted scopes: {}", e.reason());
+    }
+}
+
+/// The scopes kept by [`store_granted_scopes`]; `None` when none were kept or they
+/// cannot be read.
+pub fn granted_scopes() -> Option<Vec<String>> {
+    get_json(GRANTED_SCOPES_KEY).ok().flatten()
 }
 
 fn decode<T: DeserializeOwned>(

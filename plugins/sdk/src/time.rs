@@ -1,6 +1,6 @@
-//! Dates without a date library: RFC 3339 and IMF-fixdate formatting of epoch
-//! milliseconds, RFC 3339 parsing, and Microsoft JSON dates (`/Date(1539993600000+0000)/`,
-//! as Xero sends them).
+//! Dates without a date library: RFC 3339, ISO 8601 whole-second and IMF-fixdate
+//! formatting of epoch milliseconds, RFC 3339 parsing, and Microsoft JSON dates
+//! (`/Date(1539993600000+0000)/`, as Xero sends them).
 //!
 //! All functions work in the proleptic Gregorian calendar on UTC epoch milliseconds
 //! (`i64`, negative before 1970) and are pure. Formatting is exact for years
@@ -49,23 +49,41 @@ fn days_in_month(year: i64, month: u32) -> u32 {
 
 const MS_PER_DAY: i64 = 86_400_000;
 
-/// Epoch milliseconds → RFC 3339 in UTC: `2018-10-20T00:00:00Z`, with `.mmm` only
-/// when the milliseconds are not zero (`2018-10-20T00:00:00.250Z`).
-pub fn rfc3339_from_millis(ms: i64) -> String {
+/// `ms` truncated to the whole second, towards the past (`1999` → `1000`, `-1` →
+/// `-1000`): the precision of `If-Modified-Since` and of many providers' timestamps.
+pub fn floor_second(ms: i64) -> i64 {
+    ms - ms.rem_euclid(1000)
+}
+
+/// The UTC `yyyy-mm-ddThh:mm:ss` of `ms` and the milliseconds left over.
+fn date_time(ms: i64) -> (String, i64) {
     let days = ms.div_euclid(MS_PER_DAY);
     let in_day = ms.rem_euclid(MS_PER_DAY);
     let (y, mo, d) = civil_from_days(days);
-    let (h, mi, s, milli) = (
-        in_day / 3_600_000,
-        in_day / 60_000 % 60,
-        in_day / 1000 % 60,
+    let (h, mi, s) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60);
+    (
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}"),
         in_day % 1000,
-    );
+    )
+}
+
+/// Epoch milliseconds → RFC 3339 in UTC: `2018-10-20T00:00:00Z`, with `.mmm` only
+/// when the milliseconds are not zero (`2018-10-20T00:00:00.250Z`).
+pub fn rfc3339_from_millis(ms: i64) -> String {
+    let (text, milli) = date_time(ms);
     if milli == 0 {
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+        format!("{text}Z")
     } else {
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
+        format!("{text}.{milli:03}Z")
     }
+}
+
+/// Epoch milliseconds → ISO 8601 UTC date and time to the whole second, without an
+/// offset: `2018-11-02T16:31:30` (milliseconds truncated towards the past). For a
+/// provider that reads a bare timestamp as UTC (Xero's `If-Modified-Since`) or wants
+/// its own offset appended (QuickBooks' `2015-06-30T22:09:07+00:00`).
+pub fn iso8601_seconds_from_millis(ms: i64) -> String {
+    date_time(ms).0
 }
 
 /// Epoch milliseconds → IMF-fixdate, the HTTP date format used by
@@ -245,6 +263,23 @@ mod tests {
             rfc3339_from_millis(-62_135_596_800_000),
             "0001-01-01T00:00:00Z"
         );
+    }
+
+    #[test]
+    fn whole_seconds() {
+        assert_eq!(floor_second(1_999), 1_000);
+        assert_eq!(floor_second(1_000), 1_000);
+        assert_eq!(floor_second(-1), -1_000);
+        assert_eq!(
+            iso8601_seconds_from_millis(1_541_176_290_160),
+            "2018-11-02T16:31:30"
+        );
+        assert_eq!(
+            iso8601_seconds_from_millis(1_541_176_290_000),
+            "2018-11-02T16:31:30"
+        );
+        assert_eq!(iso8601_seconds_from_millis(-1), "1969-12-31T23:59:59");
+        assert_eq!(iso8601_seconds_from_millis(0), "1970-01-01T00:00:00");
     }
 
     #[test]

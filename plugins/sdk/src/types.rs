@@ -8,6 +8,57 @@ use serde::Serialize;
 
 pub use crate::bindings::mooring::connector::types::*;
 
+impl Manifest {
+    /// A manifest with its identity and OAuth endpoints and nothing else: no allowed
+    /// hosts, no streams, [`RateBudget::none`], [`TokenPolicy::none`]. Add the hosts
+    /// with [`Manifest::allowed_hosts`] (the host refuses a manifest whose token or
+    /// revoke URL is on an undeclared host) and the streams with [`Manifest::stream`];
+    /// set the rest with struct update syntax (`Manifest { token_policy, ..m }`).
+    ///
+    /// ```
+    /// # use mooring_plugin_sdk::types::{AuthConfig, Manifest, StreamInfo};
+    /// let m = Manifest::new(
+    ///     "acme",
+    ///     "Acme Books",
+    ///     "1.0.0",
+    ///     AuthConfig::new("https://login.acme.example/authorize", "https://api.acme.example/token"),
+    /// )
+    /// .allowed_hosts(&["api.acme.example"])
+    /// .stream(StreamInfo::new("invoices", "id"));
+    /// assert_eq!(m.streams.len(), 1);
+    /// ```
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        auth: AuthConfig,
+    ) -> Self {
+        Manifest {
+            id: id.into(),
+            name: name.into(),
+            version: version.into(),
+            auth,
+            allowed_hosts: Vec::new(),
+            streams: Vec::new(),
+            rate_budget: RateBudget::none(),
+            token_policy: TokenPolicy::none(),
+        }
+    }
+
+    /// The hosts the connector may call (exact names, or `*.example.com`), replacing
+    /// any set before.
+    pub fn allowed_hosts(mut self, hosts: &[&str]) -> Self {
+        self.allowed_hosts = hosts.iter().map(|h| h.to_string()).collect();
+        self
+    }
+
+    /// Appends one stream.
+    pub fn stream(mut self, stream: StreamInfo) -> Self {
+        self.streams.push(stream);
+        self
+    }
+}
+
 impl AuthConfig {
     /// An OAuth 2.0 provider with these two endpoints: no revocation endpoint, no
     /// default scopes, no PKCE, client authentication with HTTP Basic. Refine with
@@ -170,10 +221,38 @@ impl Batch {
 }
 
 impl TokenInfo {
-    /// The extra (non-secret) token-response field `name`, as the JSON text the host
-    /// passed on: a number reads `8726400`, a string keeps its quotes (`"bearer"`).
+    /// The extra (non-secret) token-response field `name` as the host passed it on: a
+    /// string value as it is (`bearer`), any other value as JSON text (`8726400`,
+    /// `{"authentication_event_id": …}` for `access_token_claims`).
     pub fn extra(&self, name: &str) -> Option<&str> {
         crate::fields::get(&self.extra, name)
+    }
+
+    /// The access token's claims, when it is a JWT: the host passes them as the extra
+    /// field `access_token_claims`, JSON text of an object (also read when the object
+    /// arrives as a JSON string holding that text). Always a JSON object; `None` when
+    /// the field is absent or is not such an object.
+    ///
+    /// ```
+    /// # use mooring_plugin_sdk::types::TokenInfo;
+    /// let info = TokenInfo {
+    ///     expires_in: Some(1800),
+    ///     refresh_token_expires_in: None,
+    ///     scopes: vec![],
+    ///     extra: vec![("access_token_claims".into(), r#"{"sub":"u-1"}"#.into())],
+    /// };
+    /// assert_eq!(info.claims().unwrap()["sub"], "u-1");
+    /// ```
+    pub fn claims(&self) -> Option<serde_json::Value> {
+        use serde_json::Value;
+        match serde_json::from_str::<Value>(self.extra("access_token_claims")?).ok()? {
+            v @ Value::Object(_) => Some(v),
+            Value::String(inner) => match serde_json::from_str::<Value>(&inner).ok()? {
+                v @ Value::Object(_) => Some(v),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// The extra field `name` as an unsigned number, whether the provider sent it as a
@@ -257,6 +336,49 @@ mod tests {
         assert_eq!(info.extra_u64("quoted"), Some(42));
         assert_eq!(info.extra_u64("token_type"), None);
         assert_eq!(info.extra_u64("missing"), None);
+    }
+
+    #[test]
+    fn token_info_claims() {
+        let with = |claims: &str| TokenInfo {
+            expires_in: None,
+            refresh_token_expires_in: None,
+            scopes: vec![],
+            extra: vec![("access_token_claims".into(), claims.into())],
+        };
+        let text = r#"{"nbf":1,"authentication_event_id":"d99ecdfe","scope":["openid"]}"#;
+        let claims = with(text).claims().unwrap();
+        assert_eq!(claims["authentication_event_id"], "d99ecdfe");
+        let quoted = serde_json::to_string(text).unwrap();
+        assert_eq!(with(&quoted).claims(), Some(claims));
+        assert_eq!(with("[1]").claims(), None);
+        assert_eq!(with("not json").claims(), None);
+        assert_eq!(with(r#""[1]""#).claims(), None);
+        let none = TokenInfo {
+            extra: vec![],
+            ..with("")
+        };
+        assert_eq!(none.claims(), None);
+    }
+
+    #[test]
+    fn minimal_manifest() {
+        let m = Manifest::new(
+            "test-x",
+            "Test: x",
+            "1.0.0",
+            AuthConfig::new("https://login.test.invalid/authorize", "https://api.test.invalid/token"),
+        )
+        .allowed_hosts(&["api.test.invalid"])
+        .stream(StreamInfo::new("a", "id"))
+        .stream(StreamInfo::new("b", "id"));
+        assert_eq!((m.id.as_str(), m.name.as_str(), m.version.as_str()), ("test-x", "Test: x", "1.0.0"));
+        assert_eq!(m.auth.token_url, "https://api.test.invalid/token");
+        assert_eq!(m.allowed_hosts, vec!["api.test.invalid".to_string()]);
+        let names: Vec<&str> = m.streams.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(m.rate_budget, RateBudget::none());
+        assert_eq!(m.token_policy, TokenPolicy::none());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The grant broker: the host side that holds tokens and client secrets. The runtime
 //! asks it for credentials to inject and forwards the plugin's `oauth` calls to it;
-//! the plugin only ever sees [`TokenInfo`](crate::runtime::bindings::types::TokenInfo).
+//! the plugin only ever sees [`TokenInfo`].
 
 use std::future::Future;
 use std::pin::Pin;

@@ -196,14 +196,48 @@ impl TenantBudget {
     }
 }
 
+/// A deployment's correction of a provider's budget (for example a Xero Starter-tier
+/// app's 1,000 calls a day); unset fields keep the manifest's numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BudgetOverride {
+    /// Calls per minute per tenant.
+    pub per_minute: Option<u32>,
+    /// Calls per day per tenant.
+    pub per_day: Option<u32>,
+    /// Requests in flight per tenant.
+    pub concurrency: Option<u32>,
+}
+
+impl BudgetOverride {
+    /// `budget` with this override applied.
+    pub fn apply(&self, budget: &RateBudget) -> RateBudget {
+        RateBudget {
+            per_minute: self.per_minute.or(budget.per_minute),
+            per_day: self.per_day.or(budget.per_day),
+            concurrency: self.concurrency.or(budget.concurrency),
+            ..budget.clone()
+        }
+    }
+}
+
 /// Budgets for every (plugin, tenant) pair seen.
 #[derive(Debug, Default)]
 pub struct RateBudgets {
     tenants: Mutex<HashMap<(String, String), Arc<TenantBudget>>>,
+    overrides: HashMap<String, BudgetOverride>,
 }
 
 impl RateBudgets {
-    /// The budget of `tenant` under `plugin`'s manifest numbers.
+    /// Budgets with per-provider overrides.
+    pub fn with_overrides(overrides: HashMap<String, BudgetOverride>) -> Self {
+        Self {
+            tenants: Mutex::default(),
+            overrides,
+        }
+    }
+
+    /// The budget of `tenant` under `plugin`'s manifest numbers and any override.
     pub fn tenant(
         &self,
         plugin: &str,
@@ -214,7 +248,13 @@ impl RateBudgets {
         let mut tenants = self.tenants.lock().unwrap_or_else(|p| p.into_inner());
         tenants
             .entry((plugin.to_owned(), tenant.to_owned()))
-            .or_insert_with(|| Arc::new(TenantBudget::new(budget.clone(), now_ms)))
+            .or_insert_with(|| {
+                let effective = match self.overrides.get(plugin) {
+                    Some(o) => o.apply(budget),
+                    None => budget.clone(),
+                };
+                Arc::new(TenantBudget::new(effective, now_ms))
+            })
             .clone()
     }
 }

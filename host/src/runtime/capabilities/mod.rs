@@ -40,6 +40,15 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// Replace the rate budgets with ones that apply per-provider overrides.
+    pub fn with_budget_overrides(
+        mut self,
+        overrides: std::collections::HashMap<String, budget::BudgetOverride>,
+    ) -> Self {
+        self.budgets = Arc::new(budget::RateBudgets::with_overrides(overrides));
+        self
+    }
+
     /// Capabilities over these backends, with fresh rate budgets.
     pub fn new(
         http: Arc<http::HttpCapability>,
