@@ -51,6 +51,19 @@ async fn full_sync(host: &harness::Host, id: &str) -> (u64, u64, Duration) {
             run.error
         );
     }
+    for run in &runs {
+        let millis = run
+            .finished_at
+            .unwrap_or(run.started_at)
+            .saturating_sub(run.started_at);
+        println!(
+            "    {:<20} {:>4} pages {:>6} records {:>7} ms",
+            run.stream,
+            run.pages,
+            run.added + run.updated + run.deleted,
+            millis
+        );
+    }
     let records = runs.iter().map(|r| r.added + r.updated + r.deleted).sum();
     (records, data_calls(host) - before, elapsed)
 }
@@ -66,9 +79,14 @@ async fn throughput() {
     limits.per_day = 100_000_000;
     limits.app_per_minute = 100_000_000;
     host.sim.set_xero_rate_limits(limits);
+    let size = match std::env::var("MOORING_BENCH_SIZE").as_deref() {
+        Ok("medium") => OrgSize::medium(),
+        Ok("small") => OrgSize::small(),
+        _ => OrgSize::large(),
+    };
     let summary = host
         .sim
-        .generate_xero_org(&host.uk, GenerateOptions::new(OrgSize::large(), 1))
+        .generate_xero_org(&host.uk, GenerateOptions::new(size, 1))
         .expect("generate");
     let id = host.connect("xero", &[&host.uk], None).await;
     let (records, calls, elapsed) = full_sync(&host, &id).await;

@@ -184,7 +184,8 @@ impl App {
             grants.clone(),
             Arc::new(StoreState(store.clone())),
             clock.clone(),
-        );
+        )
+        .with_budget_overrides(config.rate_budgets.clone().into_iter().collect());
         let runtime = Arc::new(Runtime::new(config.limits.clone(), caps)?);
         let registry = Arc::new(PluginRegistry::new());
         let queue = crate::sync::SyncQueue::default();

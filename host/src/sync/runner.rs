@@ -154,10 +154,12 @@ impl SyncService {
         let (conn_id, stream_name) = (connection.to_owned(), stream.to_owned());
         let mut cursor = db(&self.store, move |s| s.cursor(&conn_id, &stream_name)).await?;
         loop {
+            let page_started = std::time::Instant::now();
             let result = self
                 .runtime
                 .sync(&plugin, ctx.clone(), stream, &tenant, cursor.as_deref())
                 .await;
+            let call_ms = page_started.elapsed().as_millis();
             let batch = match result {
                 Ok(batch) => batch,
                 Err(error) => {
@@ -205,6 +207,14 @@ impl SyncService {
                     break;
                 }
             };
+            tracing::debug!(
+                connection,
+                stream,
+                page = run.pages + 1,
+                call_ms,
+                commit_ms = page_started.elapsed().as_millis() - call_ms,
+                "page committed"
+            );
             run.pages += 1;
             run.added += stats.added;
             run.updated += stats.updated;

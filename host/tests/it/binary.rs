@@ -193,3 +193,28 @@ fn a_bad_setting_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("host=base-url"), "{stderr}");
 }
+
+#[test]
+fn a_small_address_space_falls_back_from_the_pooling_allocator() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let plugins = plugin_dir(dir.path());
+    // 6 GiB of address space cannot hold the pool's reservations (many GiB per slot).
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 6291456 && exec {} plugins --json",
+            env!("CARGO_BIN_EXE_mooring")
+        ))
+        .env("MOORING_DATA_DIR", dir.path().join("data"))
+        .env("MOORING_PLUGIN_DIR", &plugins)
+        .env("MOORING_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("MOORING_LOG", "warn")
+        .env_remove("MOORING_ENCRYPTION_KEY")
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("pooling allocator unavailable"), "{stderr}");
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(printed[0]["id"], "test-well-behaved");
+}

@@ -138,6 +138,27 @@ async fn a_429_is_waited_out_and_retried_without_the_plugin_seeing_it() {
 }
 
 #[tokio::test]
+async fn redirects_are_not_followed() {
+    let server = TestServer::start().await;
+    let elsewhere = TestServer::start().await;
+    *server.state.redirect_to.lock().expect("lock") =
+        Some(format!("http://{}/echo", elsewhere.addr));
+    let rt = runtime(test_limits(), Some(&server), Arc::default());
+    let plugin = load(&rt, "test-well-behaved").await;
+    let batch = rt
+        .sync(&plugin, ctx("conn-1"), "echo", &tenant(), None)
+        .await
+        .expect("echo");
+    let seen: serde_json::Value = serde_json::from_str(&batch.records[0].data).expect("json");
+    assert_eq!(seen["status"], 302, "the plugin sees the redirect itself");
+    assert_eq!(
+        elsewhere.state.hits.load(Ordering::SeqCst),
+        0,
+        "and the host did not follow it"
+    );
+}
+
+#[tokio::test]
 async fn state_is_scoped_to_one_connection() {
     let rt = runtime(test_limits(), None, Arc::default());
     let plugin = load(&rt, "test-well-behaved").await;

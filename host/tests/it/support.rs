@@ -73,6 +73,8 @@ pub struct ServerState {
     pub hits: AtomicUsize,
     /// Answer this many requests with `429 Retry-After: 1` first.
     pub throttle: AtomicUsize,
+    /// Answer with a redirect to this URL.
+    pub redirect_to: Mutex<Option<String>>,
 }
 
 /// A loopback HTTP server standing in for `api.test.invalid`.
@@ -101,6 +103,9 @@ async fn echo(State(state): State<Arc<ServerState>>, headers: HeaderMap) -> impl
         .push(auth.clone());
     if let Some(t) = headers.get("x-tenant").and_then(|v| v.to_str().ok()) {
         state.tenants.lock().expect("lock").push(t.to_owned());
+    }
+    if let Some(location) = state.redirect_to.lock().expect("lock").clone() {
+        return (StatusCode::FOUND, [("location", location)], "moved").into_response();
     }
     if state
         .throttle

@@ -6,9 +6,6 @@ use mooring_plugin_sdk::prelude::*;
 use crate::api::{self, Environment, META_ENVIRONMENT};
 use crate::company;
 
-/// State key (per connection): the granted scopes, as a JSON array.
-pub const GRANTED_SCOPES_KEY: &str = "granted_scopes";
-
 /// Reads `realmId` from the callback, exchanges the code, and returns the one company
 /// of this consent: id = realmId, name = `CompanyInfo.CompanyName`, metadata
 /// `environment` (`production`, or `sandbox` when only the sandbox API knows it).
@@ -25,11 +22,7 @@ pub fn complete_authorization(params: &Fields) -> Result<Vec<Tenant>, ConnectorE
         })?;
     let code = fields::require(params, "code")?;
     let info = oauth::exchange_code(code, &[])?;
-    if !info.scopes.is_empty()
-        && let Err(e) = state::set_json(GRANTED_SCOPES_KEY, &info.scopes)
-    {
-        log::warn!("could not keep the granted scopes: {}", e.reason());
-    }
+    state::store_granted_scopes(&info.scopes);
     let (env, body) = discover(realm)?;
     let name =
         company::company_name(&body).unwrap_or_else(|| format!("QuickBooks company {realm}"));

@@ -11,9 +11,7 @@ pub const MAX_RESULTS: u32 = 1000;
 /// A `LastUpdatedTime` bound as QuickBooks writes times: whole seconds with a numeric
 /// offset, here UTC (`2015-06-30T22:09:07+00:00`).
 pub fn qbo_time(ms: i64) -> String {
-    let floored = ms - ms.rem_euclid(1000);
-    let text = time::rfc3339_from_millis(floored);
-    format!("{}+00:00", text.trim_end_matches('Z'))
+    format!("{}+00:00", time::iso8601_seconds_from_millis(ms))
 }
 
 /// The 1-based `STARTPOSITION` of `page` (1-based) for pages of `per_page`.

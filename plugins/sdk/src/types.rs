@@ -367,12 +367,18 @@ mod tests {
             "test-x",
             "Test: x",
             "1.0.0",
-            AuthConfig::new("https://login.test.invalid/authorize", "https://api.test.invalid/token"),
+            AuthConfig::new(
+                "https://login.test.invalid/authorize",
+                "https://api.test.invalid/token",
+            ),
         )
         .allowed_hosts(&["api.test.invalid"])
         .stream(StreamInfo::new("a", "id"))
         .stream(StreamInfo::new("b", "id"));
-        assert_eq!((m.id.as_str(), m.name.as_str(), m.version.as_str()), ("test-x", "Test: x", "1.0.0"));
+        assert_eq!(
+            (m.id.as_str(), m.name.as_str(), m.version.as_str()),
+            ("test-x", "Test: x", "1.0.0")
+        );
         assert_eq!(m.auth.token_url, "https://api.test.invalid/token");
         assert_eq!(m.allowed_hosts, vec!["api.test.invalid".to_string()]);
         let names: Vec<&str> = m.streams.iter().map(|s| s.name.as_str()).collect();

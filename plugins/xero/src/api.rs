@@ -7,7 +7,6 @@ use mooring_plugin_sdk::serde_json::Value;
 use crate::connections::{self, CONNECTIONS_URL, Connection};
 use crate::dates;
 use crate::errors::{ErrorContext, classify};
-use crate::scopes;
 use crate::streams::{API_BASE, StreamDef};
 
 /// What a failed request was for, to classify its answer.
@@ -23,7 +22,7 @@ pub struct Purpose<'a> {
 /// whether the token works and the organisation is still connected when a 401/403 of
 /// a tenant call cannot be blamed on a missing scope.
 pub fn failure(response: &Response, purpose: Purpose<'_>) -> ConnectorError {
-    let granted = scopes::load();
+    let granted = state::granted_scopes();
     let mut ctx = ErrorContext {
         tenant_name: purpose.tenant.map_or("", |t| t.name.as_str()),
         required_scope: purpose.scope,

@@ -13,15 +13,13 @@ use crate::scopes;
 pub fn complete_authorization(params: &Fields) -> Result<Vec<Tenant>, ConnectorError> {
     let code = fields::require(params, "code")?;
     let info = oauth::exchange_code(code, &[])?;
-    let claims = info
-        .extra("access_token_claims")
-        .and_then(connections::parse_claims);
+    let claims = info.claims();
     let granted = if info.scopes.is_empty() {
         claims.as_ref().map(scopes::from_claims).unwrap_or_default()
     } else {
         info.scopes.clone()
     };
-    scopes::store(&granted);
+    state::store_granted_scopes(&granted);
 
     let event = claims.as_ref().and_then(connections::auth_event_id);
     if event.is_none() {
@@ -71,7 +69,7 @@ fn remove_stale_duplicates(consent: &[connections::Connection]) {
 /// Refreshes the grant; keeps the granted scopes it reports.
 pub fn refresh() -> Result<TokenInfo, ConnectorError> {
     let info = oauth::refresh(&[])?;
-    scopes::store(&info.scopes);
+    state::store_granted_scopes(&info.scopes);
     Ok(info)
 }
 

@@ -1,5 +1,5 @@
-//! Xero tenant discovery, pure parts: the access token's claims, the `/connections`
-//! answer, the tenants it gives, and which app connections are stale duplicates.
+//! Xero tenant discovery, pure parts: the consent's id in the access token's claims,
+//! the `/connections` answer, the tenants it gives, and which app connections are stale duplicates.
 
 use mooring_plugin_sdk::serde_json::{self, Value};
 use mooring_plugin_sdk::types::{ConnectorError, Tenant};
@@ -41,19 +41,6 @@ pub fn parse_connections(body: &[u8]) -> Result<Vec<Connection>, ConnectorError>
             "Xero's /connections answer is not the expected list: {e}"
         ))
     })
-}
-
-/// The JWT claims the host passed as the `access_token_claims` extra field: JSON text
-/// of the payload object (tolerating it arriving as a JSON string that holds it).
-pub fn parse_claims(text: &str) -> Option<Value> {
-    match serde_json::from_str::<Value>(text).ok()? {
-        Value::Object(map) => Some(Value::Object(map)),
-        Value::String(inner) => match serde_json::from_str::<Value>(&inner).ok()? {
-            v @ Value::Object(_) => Some(v),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// The consent's `authentication_event_id` claim (`authEventId` of `/connections`).
@@ -172,13 +159,8 @@ mod tests {
 
     #[test]
     fn claims_and_auth_event() {
-        let text = r#"{"nbf":1,"authentication_event_id":"d99ecdfe","scope":["openid"]}"#;
-        let claims = parse_claims(text).unwrap();
+        let claims = serde_json::json!({"nbf": 1, "authentication_event_id": "d99ecdfe", "scope": ["openid"]});
         assert_eq!(auth_event_id(&claims).as_deref(), Some("d99ecdfe"));
-        let quoted = serde_json::to_string(text).unwrap();
-        assert_eq!(parse_claims(&quoted), Some(claims));
-        assert_eq!(parse_claims("[1]"), None);
-        assert_eq!(parse_claims("not json"), None);
         assert_eq!(auth_event_id(&serde_json::json!({"sub": "x"})), None);
         assert_eq!(
             auth_event_id(&serde_json::json!({"authentication_event_id": " "})),

@@ -1,270 +1,46 @@
-//! Cursor formats and their arithmetic. Pure: no host calls.
+//! The cursors of Xero's streams: the SDK's provider-neutral cursors
+//! ([`mooring_plugin_sdk::cursor`], where their arithmetic and its tests live), put to
+//! Xero's use.
 //!
 //! | stream kind | cursor JSON | meaning |
 //! |---|---|---|
-//! | page-paged (`contacts`, `invoices`, `bank_transactions`, `manual_journals`) | `{"since":"2024-05-01T10:00:00Z","page":1,"hwm":"2024-05-01T10:00:00.250Z"}` | `If-Modified-Since` of the current pass (whole second, absent on the first pass), the page to ask next under it, and the highest `UpdatedDateUTC` seen in this pass |
-//! | `accounts` | `{"since":"2024-05-01T10:00:00Z"}` | `If-Modified-Since` for the next call |
-//! | `journals` | `{"offset":1234}` | highest `JournalNumber` seen |
-//! | `tracking_categories`, `trial_balance` | `{"ids":["…"]}` | ids delivered by the last full refresh, to tombstone the ones that vanish |
+//! | page-paged (`contacts`, `invoices`, `bank_transactions`, `manual_journals`) | [`Paged`]: `{"since":"2024-05-01T10:00:00Z","page":1,"hwm":"2024-05-01T10:00:00.250Z"}` | `If-Modified-Since` of the current pass (whole second, absent on the first pass), the `page` to ask next under it (`order=UpdatedDateUTC ASC`), and the highest `UpdatedDateUTC` seen in this pass |
+//! | `accounts` | [`Modified`]: `{"since":"2024-05-01T10:00:00Z"}` | `If-Modified-Since` for the next call |
+//! | `journals` | [`Offset`]: `{"offset":1234}` | highest `JournalNumber` seen |
+//! | `tracking_categories`, `trial_balance` | [`Snapshot`]: `{"ids":["…"]}` | ids delivered by the last full refresh, to tombstone the ones that vanish |
 //!
-//! ## Paging under `If-Modified-Since` (keyset with a page fallback)
-//!
-//! Requests are ordered by `UpdatedDateUTC ASC`. After a full page whose dates are
-//! ascending, the next request restarts at page 1 with `If-Modified-Since` set to the
-//! page's highest date truncated to the second (the header has second precision). The
-//! boundary second is requested again, inclusively: records sharing it are re-delivered,
-//! which the host's idempotent upsert absorbs, and none is skipped. A record modified
-//! while a pass runs moves to the end of the order and is still reached, which plain
-//! page numbers would not guarantee (the rows behind it shift one page back).
-//!
-//! When a full page makes no progress (every record in the boundary second), is not
-//! ascending (the provider ignored `order`) or holds records older than `since` (the
-//! provider ignored `If-Modified-Since`), the next request keeps `since` and asks the
-//! next page. A short page ends the pass: `since` becomes the pass's high-water
-//! mark (truncated to the second) and the page goes back to 1.
+//! `since` goes out as the `If-Modified-Since` header in the form Xero documents
+//! ([`crate::dates::if_modified_since`]); Xero compares it with `UpdatedDateUTC`,
+//! inclusively, at second precision, which is what [`Paged`]'s keyset paging needs.
 
-use mooring_plugin_sdk::time;
-use serde::{Deserialize, Serialize};
-
-/// Position in a page-paged, `If-Modified-Since` stream.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Paged {
-    /// `If-Modified-Since` (epoch ms, whole second); `None` on the first pass.
-    pub since: Option<i64>,
-    /// Page to request next (1-based; 0 is read as 1).
-    pub page: u32,
-    /// Highest record date seen in the current pass (epoch ms).
-    pub hwm: Option<i64>,
-}
-
-/// What one page contained, as far as the cursor is concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PageSummary {
-    /// Records on the page.
-    pub count: usize,
-    /// Highest record date on the page (epoch ms).
-    pub max: Option<i64>,
-    /// Lowest record date on the page (epoch ms).
-    pub min: Option<i64>,
-    /// Whether every record had a date and the dates never decreased.
-    pub ascending: bool,
-}
-
-impl PageSummary {
-    /// Summarises a page from its records' dates, in response order (`None`: a record
-    /// without a readable date).
-    pub fn of(dates: &[Option<i64>]) -> Self {
-        let ascending = dates.iter().all(Option::is_some) && dates.windows(2).all(|w| w[0] <= w[1]);
-        PageSummary {
-            count: dates.len(),
-            max: dates.iter().flatten().copied().max(),
-            min: dates.iter().flatten().copied().min(),
-            ascending,
-        }
-    }
-}
-
-/// The cursor after a page, and whether the host should call again right away.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Step {
-    /// Where to resume.
-    pub next: Paged,
-    /// Whether another page follows now.
-    pub has_more: bool,
-}
-
-fn floor_second(ms: i64) -> i64 {
-    ms - ms.rem_euclid(1000)
-}
-
-impl Paged {
-    /// The page to request (at least 1).
-    pub fn page(&self) -> u32 {
-        self.page.max(1)
-    }
-
-    /// The cursor after a page described by `page`, for pages of `page_size` records.
-    pub fn advance(&self, page: &PageSummary, page_size: usize) -> Step {
-        let hwm = self.hwm.max(page.max);
-        if page.count < page_size {
-            let since = self.since.max(hwm.map(floor_second));
-            return Step {
-                next: Paged {
-                    since,
-                    page: 1,
-                    hwm: None,
-                },
-                has_more: false,
-            };
-        }
-        let boundary = page.max.map(floor_second);
-        // Keyset only when the page can be trusted: ascending, and nothing older than
-        // the bound asked (a provider ignoring the bound would otherwise be re-read
-        // from the start after every page).
-        let trusted = page.ascending && page.min >= self.since;
-        let next = if trusted && boundary > self.since {
-            Paged {
-                since: boundary,
-                page: 1,
-                hwm,
-            }
-        } else {
-            Paged {
-                since: self.since,
-                page: self.page().saturating_add(1),
-                hwm,
-            }
-        };
-        Step {
-            next,
-            has_more: true,
-        }
-    }
-
-    /// Reads a cursor written by [`Paged::encode`]; `None` → the first pass.
-    pub fn decode(cursor: Option<&str>) -> Result<Self, String> {
-        let Some(text) = cursor else {
-            return Ok(Self::default());
-        };
-        let wire: PagedWire = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        Ok(Paged {
-            since: parse_opt(wire.since.as_deref(), "since")?,
-            page: wire.page.unwrap_or(1),
-            hwm: parse_opt(wire.hwm.as_deref(), "hwm")?,
-        })
-    }
-
-    /// The cursor as JSON text.
-    pub fn encode(&self) -> String {
-        to_json(&PagedWire {
-            since: self.since.map(time::rfc3339_from_millis),
-            page: Some(self.page()),
-            hwm: self.hwm.map(time::rfc3339_from_millis),
-        })
-    }
-}
-
-/// Position in an `If-Modified-Since` stream without paging.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Modified {
-    /// `If-Modified-Since` (epoch ms, whole second); `None` on the first call.
-    pub since: Option<i64>,
-}
-
-impl Modified {
-    /// The cursor after a response whose highest record date is `max`.
-    pub fn advance(&self, max: Option<i64>) -> Modified {
-        Modified {
-            since: self.since.max(max.map(floor_second)),
-        }
-    }
-
-    /// Reads a cursor written by [`Modified::encode`].
-    pub fn decode(cursor: Option<&str>) -> Result<Self, String> {
-        let Some(text) = cursor else {
-            return Ok(Self::default());
-        };
-        let wire: PagedWire = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        Ok(Modified {
-            since: parse_opt(wire.since.as_deref(), "since")?,
-        })
-    }
-
-    /// The cursor as JSON text.
-    pub fn encode(&self) -> String {
-        to_json(&PagedWire {
-            since: self.since.map(time::rfc3339_from_millis),
-            page: None,
-            hwm: None,
-        })
-    }
-}
-
-/// Position in an offset stream (Xero Journals: `offset` = a `JournalNumber`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Offset {
-    /// Highest number seen.
-    pub offset: u64,
-}
-
-impl Offset {
-    /// The cursor after a call that returned `count` records whose highest number is
-    /// `max`, when a full call holds `per_call` records. More follow while a call comes
-    /// back full and moved the offset forward.
-    pub fn advance(&self, count: usize, max: Option<u64>, per_call: usize) -> (Offset, bool) {
-        let next = Offset {
-            offset: self.offset.max(max.unwrap_or(0)),
-        };
-        (next, count >= per_call && next.offset > self.offset)
-    }
-
-    /// Reads a cursor written by [`Offset::encode`].
-    pub fn decode(cursor: Option<&str>) -> Result<Self, String> {
-        match cursor {
-            None => Ok(Self::default()),
-            Some(text) => serde_json::from_str(text).map_err(|e| e.to_string()),
-        }
-    }
-
-    /// The cursor as JSON text.
-    pub fn encode(&self) -> String {
-        to_json(self)
-    }
-}
-
-/// The ids a full refresh delivered, so that the next one can tombstone the ids that
-/// vanished. Kept in the cursor, which the host commits with the page: a page that is
-/// never committed leaves the previous snapshot in place.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Snapshot {
-    /// Ids delivered last time, in order.
-    pub ids: Vec<String>,
-}
-
-impl Snapshot {
-    /// The ids of `self` that are not in `current`.
-    pub fn vanished(&self, current: &[String]) -> Vec<String> {
-        self.ids
-            .iter()
-            .filter(|id| !current.contains(id))
-            .cloned()
-            .collect()
-    }
-
-    /// Reads a cursor written by [`Snapshot::encode`].
-    pub fn decode(cursor: Option<&str>) -> Result<Self, String> {
-        match cursor {
-            None => Ok(Self::default()),
-            Some(text) => serde_json::from_str(text).map_err(|e| e.to_string()),
-        }
-    }
-
-    /// The cursor as JSON text.
-    pub fn encode(&self) -> String {
-        to_json(self)
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct PagedWire {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    since: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    page: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    hwm: Option<String>,
-}
-
-fn parse_opt(text: Option<&str>, what: &str) -> Result<Option<i64>, String> {
-    text.map(|t| time::parse_rfc3339(t).ok_or_else(|| format!("`{what}` is not a date: {t}")))
-        .transpose()
-}
-
-fn to_json<T: Serialize>(value: &T) -> String {
-    // Plain structs of strings and numbers always serialise.
-    serde_json::to_string(value).unwrap_or_default()
-}
+pub use mooring_plugin_sdk::cursor::{Modified, Offset, PageSummary, Paged, Snapshot};
 
 #[cfg(test)]
-#[path = "cursor_tests.rs"]
-mod tests;
+mod tests {
+    use super::*;
+
+    const S: i64 = 1_700_000_000_000; // 2023-11-14T22:13:20Z
+
+    /// The cursors this connector has stored stay readable, and read back the same.
+    #[test]
+    fn stored_cursor_formats() {
+        let paged = r#"{"since":"2023-11-14T22:13:20Z","page":3,"hwm":"2023-11-14T22:13:20.250Z"}"#;
+        let p = Paged::decode(Some(paged)).unwrap();
+        assert_eq!(
+            p,
+            Paged {
+                since: Some(S),
+                page: 3,
+                hwm: Some(S + 250)
+            }
+        );
+        assert_eq!(p.encode(), paged);
+        let modified = r#"{"since":"2023-11-14T22:13:21Z"}"#;
+        assert_eq!(Modified::decode(Some(modified)).unwrap().encode(), modified);
+        let offset = r#"{"offset":140}"#;
+        assert_eq!(Offset::decode(Some(offset)).unwrap().offset, 140);
+        assert_eq!(Offset { offset: 140 }.encode(), offset);
+        let snapshot = r#"{"ids":["a","b","c"]}"#;
+        assert_eq!(Snapshot::decode(Some(snapshot)).unwrap().encode(), snapshot);
+    }
+}

@@ -27,16 +27,11 @@ pub fn parse_xero_date(value: &Value) -> Option<i64> {
     time::parse_ms_json_date(s).or_else(|| time::parse_rfc3339(s))
 }
 
-/// `ms` truncated to the whole second (towards the past).
-pub fn floor_second(ms: i64) -> i64 {
-    ms - ms.rem_euclid(1000)
-}
-
 /// The `If-Modified-Since` value for `ms`: UTC `yyyy-mm-ddThh:mm:ss`, seconds
-/// precision, no offset — the form Xero documents (PROVIDERS.md A3/A5.7).
+/// precision, no offset — the form Xero documents (PROVIDERS.md A3/A5.7), not HTTP's
+/// IMF-fixdate.
 pub fn if_modified_since(ms: i64) -> String {
-    let text = time::rfc3339_from_millis(floor_second(ms));
-    text.trim_end_matches('Z').to_string()
+    time::iso8601_seconds_from_millis(ms)
 }
 
 /// The UTC calendar date of `ms` as `YYYY-MM-DD` (the trial balance `date`).
@@ -89,8 +84,6 @@ mod tests {
     fn if_modified_since_has_second_precision() {
         assert_eq!(if_modified_since(1_541_176_290_160), "2018-11-02T16:31:30");
         assert_eq!(if_modified_since(1_541_176_290_000), "2018-11-02T16:31:30");
-        assert_eq!(floor_second(1_999), 1_000);
-        assert_eq!(floor_second(-1), -1_000);
     }
 
     #[test]

@@ -8,15 +8,14 @@
 //! | `describe` | [`manifest::manifest`]: granular default scopes, 9 streams, 60/min · 5000/day · 5 concurrent, 60-day idle refresh tokens with a 30-minute grace window |
 //! | `authorize-params` | nothing beyond what the host adds |
 //! | `complete-authorization` | exchange the code; `authentication_event_id` from the access token's claims; `GET /connections?authEventId=` → one tenant per organisation (metadata `connection_id`, `tenant_type`, `auth_event_id`); delete older duplicate app connections of those organisations; keep the granted scopes in state |
-//! | `refresh` | `oauth.refresh([])` |
-//! | `sync` | [`sync::sync`]: one page; cursor formats in [`cursor`], deletions in [`records`], errors in [`errors`] |
+//! | `refresh` | `oauth.refresh([])`; keep the granted scopes it reports |
+//! | `sync` | [`sync::sync`]: one page; cursors in [`cursor`] (the SDK's, put to Xero's use), deletions in [`records`], errors in [`errors`] |
 //! | `disconnect` | `DELETE /connections/{connection_id}` (404 = already gone), then revoke (form) unless other organisations of the same user remain connected ([`auth::disconnect`]) |
 //!
 //! Pure modules (unit-tested natively with
 //! `cargo test -p mooring-xero --target x86_64-unknown-linux-gnu`): [`streams`],
 //! [`cursor`], [`dates`], [`errors`], [`records`], [`report`], [`connections`],
-//! [`scopes`] (except its state helpers), [`manifest`]. I/O lives in [`api`], [`auth`]
-//! and [`sync`].
+//! [`scopes`], [`manifest`]. I/O lives in [`api`], [`auth`] and [`sync`].
 
 pub mod api;
 pub mod auth;

@@ -1,11 +1,7 @@
-//! Granted scopes: where they come from, where they are kept, and whether they cover
-//! what a stream needs.
+//! Granted scopes: where Xero reports them, and whether they cover what a stream
+//! needs. They are kept in state with the SDK's [`mooring_plugin_sdk::state::store_granted_scopes`].
 
 use mooring_plugin_sdk::serde_json::Value;
-use mooring_plugin_sdk::{log, state};
-
-/// State key (per connection) holding the granted scopes as a JSON array of strings.
-pub const GRANTED_SCOPES_KEY: &str = "granted_scopes";
 
 /// The broader or legacy scopes that also grant `required`: its write form
 /// (`accounting.settings` covers `accounting.settings.read`) and, for the 2026
@@ -51,25 +47,6 @@ pub fn from_claims(claims: &Value) -> Vec<String> {
             .collect(),
         Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
         _ => Vec::new(),
-    }
-}
-
-/// The granted scopes kept in this connection's state, if any (unreadable → `None`).
-pub fn load() -> Option<Vec<String>> {
-    state::get_json::<Vec<String>>(GRANTED_SCOPES_KEY)
-        .ok()
-        .flatten()
-}
-
-/// Keeps `scopes` in this connection's state. Best effort: an empty list (the
-/// provider did not say) is not stored, and a refusal is only logged, because the
-/// scopes only refine error messages.
-pub fn store(scopes: &[String]) {
-    if scopes.is_empty() {
-        return;
-    }
-    if let Err(e) = state::set_json(GRANTED_SCOPES_KEY, scopes) {
-        log::warn!("could not keep the granted scopes: {}", e.reason());
     }
 }
 

@@ -6,15 +6,18 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::clock::SharedClock;
 use crate::runtime::bindings::types::RateBudget;
 
-const MINUTE: Duration = Duration::from_secs(60);
+const MINUTE_MS: u64 = 60_000;
 const DAY_MS: u64 = 86_400_000;
+/// Longest single sleep while waiting; the budget is re-checked after it, so a clock
+/// that moves (tests, or a wall-clock step) is noticed promptly.
+const RECHECK: Duration = Duration::from_millis(250);
 
 /// The day budget is spent: calls resume at `resume_at` (ms since epoch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,17 +28,17 @@ pub struct DayExhausted {
 
 #[derive(Debug)]
 struct Window {
-    /// Start times of the calls in the last minute (monotonic).
-    minute: VecDeque<Instant>,
+    /// Start times of the calls in the last minute (clock ms).
+    minute: VecDeque<u64>,
     /// Calls the provider says were made in this minute beyond ours (from headers).
-    minute_floor: Option<(Instant, u32)>,
+    minute_floor: Option<(u64, u32)>,
     /// Day window start (wall ms) and calls in it.
     day_start: u64,
     day_calls: u32,
     /// The provider said the day is spent until this time (wall ms).
     day_blocked_until: Option<u64>,
-    /// The provider asked every call to wait until then (a short 429).
-    paused_until: Option<Instant>,
+    /// The provider asked every call to wait until then (a short 429; clock ms).
+    paused_until: Option<u64>,
 }
 
 /// One tenant's budget.
@@ -85,7 +88,7 @@ impl TenantBudget {
         loop {
             match self.try_take(clock.now_millis())? {
                 None => return Ok(Ticket { _permit: permit }),
-                Some(wait) => tokio::time::sleep(wait).await,
+                Some(wait) => tokio::time::sleep(wait.min(RECHECK)).await,
             }
         }
     }
@@ -110,31 +113,34 @@ impl TenantBudget {
                 resume_at: w.day_start + DAY_MS,
             });
         }
-        let now = Instant::now();
+        let now = now_ms;
         if let Some(until) = w.paused_until.filter(|until| *until > now) {
-            return Ok(Some(until - now));
+            return Ok(Some(Duration::from_millis(until - now)));
         }
         while w
             .minute
             .front()
-            .is_some_and(|t| now.duration_since(*t) >= MINUTE)
+            .is_some_and(|t| now.saturating_sub(*t) >= MINUTE_MS)
         {
             w.minute.pop_front();
         }
-        let floor = match w.minute_floor {
-            Some((at, used)) if now.duration_since(at) < MINUTE => used as usize,
-            _ => 0,
-        };
-        if let Some(limit) = self.budget.per_minute
-            && w.minute.len().max(floor) >= limit as usize
-        {
-            // Wait for the oldest call in the window to age out.
-            let oldest = w.minute.front().copied().unwrap_or(now);
-            return Ok(Some(
-                MINUTE
-                    .saturating_sub(now.duration_since(oldest))
-                    .max(Duration::from_millis(5)),
-            ));
+        if let Some(limit) = self.budget.per_minute.map(|l| l as usize) {
+            if w.minute.len() >= limit {
+                // Wait for the oldest call in the window to age out.
+                let oldest = w.minute.front().copied().unwrap_or(now);
+                return Ok(Some(Duration::from_millis(
+                    (oldest + MINUTE_MS).saturating_sub(now).max(5),
+                )));
+            }
+            if let Some((at, used)) = w.minute_floor
+                && now.saturating_sub(at) < MINUTE_MS
+                && used as usize >= limit
+            {
+                // The provider says its window is full: wait until that report ages out.
+                return Ok(Some(Duration::from_millis(
+                    (at + MINUTE_MS).saturating_sub(now).max(5),
+                )));
+            }
         }
         w.minute.push_back(now);
         w.day_calls += 1;
@@ -150,6 +156,7 @@ impl TenantBudget {
                 .find(|(n, _)| n.eq_ignore_ascii_case(name))
                 .and_then(|(_, v)| v.trim().parse().ok())
         };
+        let now = clock.now_millis();
         let mut w = self.lock();
         if let (Some(limit), Some(remaining)) = (
             self.budget.per_minute,
@@ -158,7 +165,7 @@ impl TenantBudget {
             let used = limit.saturating_sub(remaining);
             let ours = w.minute.len() as u32;
             if used > ours {
-                w.minute_floor = Some((Instant::now(), used));
+                w.minute_floor = Some((now, used));
             }
         }
         if let Some(remaining) = header(&self.budget.day_remaining_header) {
@@ -168,12 +175,11 @@ impl TenantBudget {
                 None => {}
             }
         }
-        let _ = clock;
     }
 
     /// The provider asked to wait `wait` (a short 429): hold every call of this tenant.
-    pub fn pause(&self, wait: Duration) {
-        let until = Instant::now() + wait;
+    pub fn pause(&self, wait: Duration, clock: &SharedClock) {
+        let until = clock.now_millis() + wait.as_millis() as u64;
         let mut w = self.lock();
         if w.paused_until.is_none_or(|current| current < until) {
             w.paused_until = Some(until);
@@ -185,13 +191,12 @@ impl TenantBudget {
         self.lock().day_blocked_until = Some(resume_at);
     }
 
-    /// The minute budget's calls counted right now (for tests and diagnostics).
-    pub fn calls_in_last_minute(&self) -> usize {
-        let now = Instant::now();
+    /// The minute budget's calls counted at `now_ms` (for tests and diagnostics).
+    pub fn calls_in_last_minute(&self, now_ms: u64) -> usize {
         self.lock()
             .minute
             .iter()
-            .filter(|t| now.duration_since(**t) < MINUTE)
+            .filter(|t| now_ms.saturating_sub(**t) < MINUTE_MS)
             .count()
     }
 }
@@ -301,14 +306,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn minute_budget_waits_instead_of_exceeding() {
-        let shared: SharedClock = Arc::new(ManualClock::new(0));
+    async fn minute_budget_waits_instead_of_exceeding_and_frees_as_time_passes() {
+        let clock = ManualClock::new(0);
+        let shared: SharedClock = Arc::new(clock.clone());
         let b = TenantBudget::new(budget(Some(3), None), 0);
         for _ in 0..3 {
             b.acquire(&shared).await.expect("within budget");
         }
-        assert_eq!(b.calls_in_last_minute(), 3);
+        assert_eq!(b.calls_in_last_minute(0), 3);
         let waited = tokio::time::timeout(Duration::from_millis(200), b.acquire(&shared)).await;
         assert!(waited.is_err(), "the fourth call waits for the window");
+        clock.advance(Duration::from_secs(60));
+        let freed = tokio::time::timeout(Duration::from_secs(2), b.acquire(&shared)).await;
+        assert!(freed.is_ok(), "a minute later the window has room again");
     }
 }

@@ -231,7 +231,7 @@ impl HostState {
             tracing::info!(plugin = %self.plugin.id, tenant = self.ctx.tenant.as_deref().unwrap_or("-"),
                 seconds = wait.as_secs(), "provider asked to wait (429); retrying");
             match &budget {
-                Some(budget) => budget.pause(wait),
+                Some(budget) => budget.pause(wait, &clock),
                 None => {
                     self.excuse_wait(wait);
                     tokio::time::sleep(wait).await;

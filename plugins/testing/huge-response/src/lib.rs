@@ -17,22 +17,18 @@ struct HugeResponse;
 
 impl Guest for HugeResponse {
     fn describe() -> Manifest {
-        Manifest {
-            id: env!("CARGO_PKG_NAME").into(),
-            name: "Test: huge response".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            auth: AuthConfig::new(
+        Manifest::new(
+            env!("CARGO_PKG_NAME"),
+            "Test: huge response",
+            env!("CARGO_PKG_VERSION"),
+            AuthConfig::new(
                 "https://login.test.invalid/authorize",
                 "https://api.test.invalid/token",
             ),
-            allowed_hosts: vec!["api.test.invalid".into()],
-            streams: vec![
-                StreamInfo::new("http", "id"),
-                StreamInfo::new("batch", "id"),
-            ],
-            rate_budget: RateBudget::none(),
-            token_policy: TokenPolicy::none(),
-        }
+        )
+        .allowed_hosts(&["api.test.invalid"])
+        .stream(StreamInfo::new("http", "id"))
+        .stream(StreamInfo::new("batch", "id"))
     }
 
     fn authorize_params(_scopes: Vec<String>) -> Fields {

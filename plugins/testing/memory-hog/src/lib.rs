@@ -12,19 +12,17 @@ struct MemoryHog;
 
 impl Guest for MemoryHog {
     fn describe() -> Manifest {
-        Manifest {
-            id: env!("CARGO_PKG_NAME").into(),
-            name: "Test: memory hog".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            auth: AuthConfig::new(
+        Manifest::new(
+            env!("CARGO_PKG_NAME"),
+            "Test: memory hog",
+            env!("CARGO_PKG_VERSION"),
+            AuthConfig::new(
                 "https://login.test.invalid/authorize",
                 "https://api.test.invalid/token",
             ),
-            allowed_hosts: vec!["api.test.invalid".into()],
-            streams: vec![StreamInfo::new("hog", "id")],
-            rate_budget: RateBudget::none(),
-            token_policy: TokenPolicy::none(),
-        }
+        )
+        .allowed_hosts(&["api.test.invalid"])
+        .stream(StreamInfo::new("hog", "id"))
     }
 
     fn authorize_params(_scopes: Vec<String>) -> Fields {

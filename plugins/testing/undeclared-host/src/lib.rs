@@ -8,19 +8,17 @@ struct UndeclaredHost;
 
 impl Guest for UndeclaredHost {
     fn describe() -> Manifest {
-        Manifest {
-            id: env!("CARGO_PKG_NAME").into(),
-            name: "Test: undeclared host".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            auth: AuthConfig::new(
+        Manifest::new(
+            env!("CARGO_PKG_NAME"),
+            "Test: undeclared host",
+            env!("CARGO_PKG_VERSION"),
+            AuthConfig::new(
                 "https://login.test.invalid/authorize",
                 "https://api.test.invalid/token",
             ),
-            allowed_hosts: vec!["api.test.invalid".into()],
-            streams: vec![StreamInfo::new("escape", "id")],
-            rate_budget: RateBudget::none(),
-            token_policy: TokenPolicy::none(),
-        }
+        )
+        .allowed_hosts(&["api.test.invalid"])
+        .stream(StreamInfo::new("escape", "id"))
     }
 
     fn authorize_params(_scopes: Vec<String>) -> Fields {

@@ -24,28 +24,25 @@ struct WellBehaved;
 
 impl Guest for WellBehaved {
     fn describe() -> Manifest {
-        Manifest {
-            id: env!("CARGO_PKG_NAME").into(),
-            name: "Test: well-behaved".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            auth: AuthConfig {
-                revoke_url: Some(format!("{API}/revoke")),
-                ..AuthConfig::new(
-                    "https://login.test.invalid/authorize",
-                    format!("{API}/token"),
-                )
-            },
-            allowed_hosts: vec!["api.test.invalid".into()],
-            streams: vec![
-                StreamInfo::new("echo", "id"),
-                StreamInfo::new("try-auth-header", "id"),
-                StreamInfo::new("state", "id"),
-                StreamInfo::new("records", "id").cursor_field("id"),
-                StreamInfo::new("log", "id"),
-            ],
-            rate_budget: RateBudget::none(),
-            token_policy: TokenPolicy::none(),
-        }
+        let auth = AuthConfig {
+            revoke_url: Some(format!("{API}/revoke")),
+            ..AuthConfig::new(
+                "https://login.test.invalid/authorize",
+                format!("{API}/token"),
+            )
+        };
+        Manifest::new(
+            env!("CARGO_PKG_NAME"),
+            "Test: well-behaved",
+            env!("CARGO_PKG_VERSION"),
+            auth,
+        )
+        .allowed_hosts(&["api.test.invalid"])
+        .stream(StreamInfo::new("echo", "id"))
+        .stream(StreamInfo::new("try-auth-header", "id"))
+        .stream(StreamInfo::new("state", "id"))
+        .stream(StreamInfo::new("records", "id").cursor_field("id"))
+        .stream(StreamInfo::new("log", "id"))
     }
 
     fn authorize_params(_scopes: Vec<String>) -> Fields {
