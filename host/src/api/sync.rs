@@ -17,9 +17,6 @@ impl From<SyncError> for ApiError {
         match error {
             SyncError::NotFound(m) => ApiError::not_found(m),
             SyncError::NotSyncable(m) => ApiError::new(StatusCode::CONFLICT, "not_syncable", m),
-            e @ SyncError::AlreadyRunning { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "already_running", e.to_string())
-            }
             SyncError::Store(e) => ApiError::internal(e),
         }
     }

@@ -26,14 +26,6 @@ pub enum SyncError {
     /// The connection cannot sync in its state.
     #[error("{0}")]
     NotSyncable(String),
-    /// The stream of this connection is already running.
-    #[error("stream {stream} of connection {connection} is already syncing")]
-    AlreadyRunning {
-        /// Connection id.
-        connection: String,
-        /// Stream name.
-        stream: String,
-    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] mooring_store::StoreError),
@@ -117,18 +109,19 @@ impl SyncService {
                 plugin.info.id
             )));
         }
+        // One run per (connection, stream) at a time: a request for a stream that is
+        // already syncing waits for that run, then runs on from its cursor.
         let key = (connection.to_owned(), stream.to_owned());
-        {
-            let mut running = self
+        loop {
+            let inserted = self
                 .running
                 .lock()
-                .map_err(|_| SyncError::NotSyncable("run table poisoned".into()))?;
-            if !running.insert(key.clone()) {
-                return Err(SyncError::AlreadyRunning {
-                    connection: connection.to_owned(),
-                    stream: stream.to_owned(),
-                });
+                .map_err(|_| SyncError::NotSyncable("run table poisoned".into()))?
+                .insert(key.clone());
+            if inserted {
+                break;
             }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         let _running = Running {
             service: self.clone(),
