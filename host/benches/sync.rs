@@ -112,6 +112,14 @@ async fn pacing() {
     let limited_before = host.sim.counters().rate_limited(None);
     let (records, calls, elapsed) = full_sync(&host, &id).await;
     let theoretical = Duration::from_secs_f64(calls as f64 * 60.0 / f64::from(PER_MINUTE));
+    // The exact lower bound for a 60-second window: the first PER_MINUTE calls go at
+    // once, then each further full budget needs another minute.
+    let window_minimum = Duration::from_secs(calls.saturating_sub(1) / u64::from(PER_MINUTE) * 60);
+    println!(
+        "  exact sliding-window minimum {:.1} s; ratio {:.3}",
+        window_minimum.as_secs_f64(),
+        elapsed.as_secs_f64() / window_minimum.as_secs_f64().max(1.0)
+    );
     println!("pacing (limits on: {PER_MINUTE} calls/min at the provider and in the host):");
     println!(
         "  {records} records, {calls} calls in {:.1} s; theoretical minimum calls ÷ budget = {:.1} s; ratio {:.3}; 429s sent by the provider: {}",

@@ -391,13 +391,21 @@ async fn a_connect_queues_a_sync_and_a_started_scheduler_resumes_every_due_strea
     host.advance(Duration::from_secs(5));
     host.sim.void_invoice(&host.uk, &open).expect("void");
     let scheduler = host.app().sync.spawn_scheduler(true);
-    wait_for("the voided invoice", || {
-        host.app()
+    let journals = host.sim.xero_truth(&host.uk).expect("truth").journals.len() as u64;
+    wait_for("the voided invoice and its reversing journal", || {
+        let voided = host
+            .app()
             .store
             .record(&id, "invoices", &open)
             .ok()
             .flatten()
-            .is_some_and(|r| r.deleted)
+            .is_some_and(|r| r.deleted);
+        voided
+            && host
+                .app()
+                .store
+                .record_count(&id, "journals")
+                .is_ok_and(|n| n == journals)
     })
     .await;
     scheduler.abort();
@@ -479,5 +487,24 @@ async fn a_429_from_the_provider_is_waited_out_and_the_run_completes() {
             .record_count(&usa, "accounts")
             .expect("count")
             > 0
+    );
+}
+
+#[tokio::test]
+async fn a_configured_budget_override_is_enforced_by_the_host() {
+    // A Xero Starter-tier app: the deployment says 2 calls a day, the provider allows more.
+    let host = Host::start_with(&[("MOORING_RATE_BUDGETS", "xero.per_day=2")]).await;
+    let id = host.connect("xero", &[&host.uk], None).await;
+    host.probe(&id, "organisation").await.expect("call 1");
+    host.probe(&id, "accounts").await.expect("call 2");
+    let before = xero_calls(&host);
+    host.probe(&id, "organisation")
+        .await
+        .expect_err("the third call is over the day's budget");
+    assert_eq!(xero_calls(&host), before, "the host refused it itself");
+    assert_eq!(
+        host.sim.counters().rate_limited(None),
+        0,
+        "without earning a 429"
     );
 }
