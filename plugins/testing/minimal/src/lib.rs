@@ -89,7 +89,11 @@ impl Guest for Minimal {
         })
     }
 
-    fn sync(_stream: String, _tenant: Tenant, _cursor: Option<String>) -> Result<Batch, ConnectorError> {
+    fn sync(
+        _stream: String,
+        _tenant: Tenant,
+        _cursor: Option<String>,
+    ) -> Result<Batch, ConnectorError> {
         Ok(Batch {
             records: Vec::new(),
             next_cursor: None,
@@ -159,7 +163,13 @@ pub unsafe extern "C" fn cabi_realloc(
         unsafe { alloc(layout) }
     } else {
         // SAFETY: the block came from this allocator with this alignment and `old_len`.
-        unsafe { realloc(old_ptr, Layout::from_size_align_unchecked(old_len, align), new_len) }
+        unsafe {
+            realloc(
+                old_ptr,
+                Layout::from_size_align_unchecked(old_len, align),
+                new_len,
+            )
+        }
     };
     if ptr.is_null() {
         handle_alloc_error(layout);
