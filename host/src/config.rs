@@ -337,33 +337,33 @@ mod tests {
             env(&[
                 (
                     "MOORING_INTEGRATIONS",
-                    r#"[{"id":"x","provider":"xero","client_id":"a","client_secret":"b"}]"#,
+                    r#"[{"id":"x","provider":"acme","client_id":"a","client_secret":"b"}]"#,
                 ),
-                ("MOORING_SYNC_INTERVALS", "journals=300, xero/accounts=60"),
+                ("MOORING_SYNC_INTERVALS", "journals=300, acme/accounts=60"),
                 ("MOORING_SCHEDULER", "off"),
             ]),
         )
         .expect("ok");
         assert_eq!(c.integrations.len(), 1);
-        assert_eq!(c.integrations[0].provider, "xero");
+        assert_eq!(c.integrations[0].provider, "acme");
         assert!(
             !format!("{c:?}").contains("\"b\""),
             "Debug must not print the secret"
         );
         assert_eq!(c.sync_intervals.get("journals"), Some(&300));
-        assert_eq!(c.sync_intervals.get("xero/accounts"), Some(&60));
+        assert_eq!(c.sync_intervals.get("acme/accounts"), Some(&60));
         assert!(!c.scheduler);
         let c = Config::resolve(
             None,
             env(&[(
                 "MOORING_RATE_BUDGETS",
-                "xero.per_day=1000, xero.per_minute=30",
+                "acme.per_day=1000, acme.per_minute=30",
             )]),
         )
         .expect("ok");
-        assert_eq!(c.rate_budgets["xero"].per_day, Some(1000));
-        assert_eq!(c.rate_budgets["xero"].per_minute, Some(30));
-        assert!(Config::resolve(None, env(&[("MOORING_RATE_BUDGETS", "xero.hourly=1")])).is_err());
+        assert_eq!(c.rate_budgets["acme"].per_day, Some(1000));
+        assert_eq!(c.rate_budgets["acme"].per_minute, Some(30));
+        assert!(Config::resolve(None, env(&[("MOORING_RATE_BUDGETS", "acme.hourly=1")])).is_err());
         let err =
             Config::resolve(None, env(&[("MOORING_INTEGRATIONS", "{")])).expect_err("bad json");
         assert!(err.to_string().contains("MOORING_INTEGRATIONS"), "{err}");

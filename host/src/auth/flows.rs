@@ -105,41 +105,17 @@ mod tests {
     fn pkce_challenge_is_s256_of_the_verifier() {
         use crate::runtime::bindings::types::*;
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let mut manifest = crate::runtime::plugin::empty_manifest();
+        manifest.auth.authorize_url = "https://login.example.com/authorize".into();
+        manifest.auth.token_url = "https://login.example.com/token".into();
+        manifest.auth.pkce = true;
+        manifest.auth.client_auth = ClientAuth::RequestBody;
         let plugin = crate::runtime::PluginInfo {
             id: "p".into(),
             version: "1.0.0".into(),
             sha256: String::new(),
             size: 0,
-            manifest: Manifest {
-                id: "p".into(),
-                name: "P".into(),
-                version: "1.0.0".into(),
-                auth: AuthConfig {
-                    authorize_url: "https://login.example.com/authorize".into(),
-                    token_url: "https://login.example.com/token".into(),
-                    revoke_url: None,
-                    default_scopes: vec![],
-                    pkce: true,
-                    client_auth: ClientAuth::RequestBody,
-                },
-                allowed_hosts: vec!["login.example.com".into()],
-                streams: vec![],
-                rate_budget: RateBudget {
-                    per_minute: None,
-                    per_day: None,
-                    concurrency: None,
-                    minute_remaining_header: None,
-                    day_remaining_header: None,
-                    app_minute_remaining_header: None,
-                    default_retry_after: 60,
-                },
-                token_policy: TokenPolicy {
-                    refresh_ahead: 0,
-                    refresh_token_idle_lifetime: None,
-                    keep_alive_after: None,
-                    grace_window: 0,
-                },
-            },
+            manifest,
             allowed: Default::default(),
         };
         let integration = mooring_store::Integration {

@@ -61,12 +61,12 @@ mod tests {
 
     #[test]
     fn exact_and_wildcard_matching() {
-        let h = hosts(&["api.example.com", "*.intuit.com"]);
+        let h = hosts(&["api.example.com", "*.example.net"]);
         assert!(h.allows("api.example.com"));
         assert!(h.allows("API.EXAMPLE.COM"));
-        assert!(h.allows("oauth.platform.intuit.com"));
-        assert!(!h.allows("intuit.com"));
-        assert!(!h.allows("evilintuit.com"));
+        assert!(h.allows("api.eu.example.net"));
+        assert!(!h.allows("example.net"));
+        assert!(!h.allows("evilexample.net"));
         assert!(!h.allows("api.example.com.evil.org"));
         assert!(!h.allows("example.com"));
     }

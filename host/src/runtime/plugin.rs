@@ -44,7 +44,8 @@ impl PluginInfo {
     }
 }
 
-fn empty_manifest() -> Manifest {
+/// A manifest with every field empty or off (a base for placeholders and tests).
+pub(crate) fn empty_manifest() -> Manifest {
     use super::bindings::types::*;
     Manifest {
         id: String::new(),

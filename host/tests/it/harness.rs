@@ -329,6 +329,21 @@ impl Host {
         started["id"].as_str().expect("id").to_owned()
     }
 
+    /// Start a reconnect of `id` (adding `scopes`) and consent to `orgs`; returns the
+    /// callback's (status, page text).
+    pub async fn reconnect(&self, id: &str, orgs: &[&str], scopes: Option<Value>) -> (u16, String) {
+        let body = scopes.map(|s| json!({ "scopes": s }));
+        let url = self
+            .api_ok("POST", &format!("/api/connections/{id}/reconnect"), body)
+            .await;
+        self.consent(
+            url["authorize_url"].as_str().expect("authorize_url"),
+            orgs,
+            true,
+        )
+        .await
+    }
+
     /// The connection as the API shows it.
     pub async fn connection(&self, id: &str) -> Value {
         self.api_ok("GET", &format!("/api/connections/{id}"), None)

@@ -257,16 +257,7 @@ async fn a_reconnect_to_the_wrong_organisation_is_refused_and_the_old_grant_stil
         .expect("store")
         .expect("conn")
         .grant;
-    let url = host
-        .api_ok("POST", &format!("/api/connections/{id}/reconnect"), None)
-        .await;
-    let (status, page) = host
-        .consent(
-            url["authorize_url"].as_str().expect("url"),
-            &[&host.uk],
-            true,
-        )
-        .await;
+    let (status, page) = host.reconnect(&id, &[&host.uk], None).await;
     assert_eq!(status, 502);
     assert!(
         page.contains("you selected &#x27;UK Ltd&#x27;") || page.contains("you selected 'UK Ltd'"),
@@ -295,16 +286,7 @@ async fn a_reconnect_to_the_right_organisation_restores_the_connection() {
         .expect("password change");
     host.probe(&id, "organisation").await.expect_err("broken");
     assert_eq!(state_of(&host, &id).await.0, "needs_reauth");
-    let url = host
-        .api_ok("POST", &format!("/api/connections/{id}/reconnect"), None)
-        .await;
-    let (status, page) = host
-        .consent(
-            url["authorize_url"].as_str().expect("url"),
-            &[&host.usa],
-            true,
-        )
-        .await;
+    let (status, page) = host.reconnect(&id, &[&host.usa], None).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(state_of(&host, &id).await.0, "active");
     host.probe(&id, "organisation").await.expect("works again");
@@ -330,19 +312,8 @@ async fn a_missing_scope_needs_scope_and_a_reconnect_with_it_fixes_it() {
     let (state, reason) = state_of(&host, &id).await;
     assert_eq!(state, "needs_scope");
     assert!(reason.contains("accounting.journals.read"), "{reason}");
-    let url = host
-        .api_ok(
-            "POST",
-            &format!("/api/connections/{id}/reconnect"),
-            Some(json!({"scopes": ["accounting.journals.read"]})),
-        )
-        .await;
     let (status, page) = host
-        .consent(
-            url["authorize_url"].as_str().expect("url"),
-            &[&host.uk],
-            true,
-        )
+        .reconnect(&id, &[&host.uk], Some(json!(["accounting.journals.read"])))
         .await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(state_of(&host, &id).await.0, "active");

@@ -298,16 +298,7 @@ async fn a_revocation_mid_run_stops_it_and_a_reconnect_resumes_without_loss_or_d
     assert_eq!(c["state"], "needs_reauth", "{c}");
     host.sim.set_xero_latency(Duration::ZERO);
 
-    let url = host
-        .api_ok("POST", &format!("/api/connections/{id}/reconnect"), None)
-        .await;
-    let (status, page) = host
-        .consent(
-            url["authorize_url"].as_str().expect("url"),
-            &[&host.uk],
-            true,
-        )
-        .await;
+    let (status, page) = host.reconnect(&id, &[&host.uk], None).await;
     assert_eq!(status, 200, "{page}");
     let runs = sync_all(&host, &id).await;
     assert!(errors(&runs).is_empty(), "{:?}", errors(&runs));

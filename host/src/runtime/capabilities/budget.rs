@@ -201,8 +201,8 @@ impl TenantBudget {
     }
 }
 
-/// A deployment's correction of a provider's budget (for example a Xero Starter-tier
-/// app's 1,000 calls a day); unset fields keep the manifest's numbers.
+/// A deployment's correction of a provider's budget (for example an entry-tier app
+/// with a smaller daily allowance); unset fields keep the manifest's numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BudgetOverride {
