@@ -1,4 +1,4 @@
-//! The HTTP surface: public `/healthz` and `/oauth/callback`; the admin API under
+//! The HTTP surface: public `/healthz`, `/oauth/callback` and the operator page `/`; the admin API under
 //! `/api` (bearer token); errors as `{"error": {"code", "message"}}`.
 
 pub mod auth;
@@ -6,6 +6,7 @@ mod callback;
 pub mod connections;
 pub mod error;
 mod integrations;
+mod page;
 mod plugins;
 pub mod sync;
 
@@ -45,6 +46,13 @@ pub fn router(app: App) -> Router {
         ));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/", get(page::index))
+        .route("/ui/app.js", get(page::script))
+        .route("/ui/app.css", get(page::style))
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
         .route("/oauth/callback", get(callback::callback))
         .nest("/api", api)
         .fallback(|| async { ApiError::not_found("no such route") })
