@@ -165,6 +165,7 @@ impl GrantBroker for GrantService {
                 StagedGrant {
                     grant,
                     facts: set.facts,
+                    state_writes: Vec::new(),
                 },
             )?;
             Ok(token_info)

@@ -2,7 +2,7 @@
 //! then bind the tenant (one → active, several → a choice) or, on a reconnect, swap
 //! the staged grant in only when it covers the connection's own tenant.
 
-use mooring_store::{Connection, ConnectionState, FlowKind, Grant};
+use mooring_store::{Connection, ConnectionState, FlowKind};
 
 use super::connections::{
     CallbackOutcome, ConnectionService, LifecycleError, call_failure, tenant_ref,
@@ -73,9 +73,11 @@ impl ConnectionService {
             .complete_authorization(&plugin, ctx, &params)
             .await;
         let flight = self.grants.end_flow(&state);
+        // Always take the flow's staged state writes, so none outlive the flow.
+        let state_writes = self.runtime.capabilities().staging.take(&state);
         let outcome = async {
             let tenants = result.map_err(call_failure)?;
-            let staged = flight.and_then(|f| f.staged).ok_or_else(|| {
+            let mut staged = flight.and_then(|f| f.staged).ok_or_else(|| {
                 LifecycleError::Failed("the connector finished without exchanging the code".into())
             })?;
             if tenants.is_empty() {
@@ -83,6 +85,7 @@ impl ConnectionService {
                     "the provider granted access to no organisation".into(),
                 ));
             }
+            staged.state_writes = state_writes;
             match kind {
                 FlowKind::Connect => {
                     self.finish_connect(connection.clone(), tenants, staged)
@@ -158,7 +161,6 @@ impl ConnectionService {
         tenants: Vec<Tenant>,
         staged: StagedGrant,
     ) -> Result<CallbackOutcome, LifecycleError> {
-        let grant = staged.grant;
         if let [only] = tenants.as_slice() {
             if let Some(other) = self.bound_elsewhere(&connection, &only.id).await? {
                 return Err(LifecycleError::Conflict(format!(
@@ -167,7 +169,7 @@ impl ConnectionService {
                 )));
             }
             connection.tenant = Some(tenant_ref(only));
-            let missing = Self::missing_scopes(&connection.scopes, &grant.scopes);
+            let missing = Self::missing_scopes(&connection.scopes, &staged.grant.scopes);
             let (state, reason) = if missing.is_empty() {
                 (ConnectionState::Active, None)
             } else {
@@ -178,7 +180,7 @@ impl ConnectionService {
             };
             let name = only.name.clone();
             let id = connection.id.clone();
-            self.commit(connection, grant, None, state, reason, "connected")
+            self.commit(connection, staged, None, state, reason, "connected")
                 .await?;
             self.queue.push(&id);
             return Ok(CallbackOutcome::Connected {
@@ -193,7 +195,7 @@ impl ConnectionService {
         let reason = Some("several organisations were authorised: choose one".to_owned());
         self.commit(
             connection,
-            grant,
+            staged,
             None,
             ConnectionState::AwaitingTenant,
             reason,
@@ -240,7 +242,7 @@ impl ConnectionService {
         };
         let old = connection.grant.clone();
         let (id, name) = (connection.id.clone(), matching.name.clone());
-        self.commit(connection, staged.grant, old, state, reason, "reconnected")
+        self.commit(connection, staged, old, state, reason, "reconnected")
             .await?;
         self.queue.push(&id);
         Ok(CallbackOutcome::Connected {
@@ -250,23 +252,37 @@ impl ConnectionService {
         })
     }
 
-    /// In one transaction: store `grant`, point the connection at it, drop `old_grant`,
-    /// and move the connection to `state` with an event.
+    /// In one transaction: store the staged grant and the plugin state written during
+    /// the flow, point the connection at the grant, drop `old_grant`, and move the
+    /// connection to `state` with an event.
     async fn commit(
         &self,
         mut connection: Connection,
-        grant: Grant,
+        staged: StagedGrant,
         old_grant: Option<String>,
         state: ConnectionState,
         reason: Option<String>,
         kind: &'static str,
     ) -> Result<(), LifecycleError> {
         let now = self.now();
+        let StagedGrant {
+            grant,
+            state_writes,
+            ..
+        } = staged;
         connection.grant = Some(grant.id.clone());
         db(&self.store, move |s| {
             s.write(|tx| {
                 tx.put_grant(&grant)?;
                 tx.put_connection(&connection)?;
+                for (key, value) in &state_writes {
+                    match value {
+                        Some(value) => tx.state_set(&connection.id, key, value)?,
+                        None => {
+                            tx.state_delete(&connection.id, key)?;
+                        }
+                    }
+                }
                 if let Some(old) = old_grant.filter(|o| *o != grant.id) {
                     tx.delete_grant(&old)?;
                 }

@@ -35,6 +35,8 @@ pub struct StagedGrant {
     pub grant: Grant,
     /// What the token response said.
     pub facts: TokenFacts,
+    /// Plugin state written during the flow, applied when the grant is committed.
+    pub state_writes: Vec<crate::runtime::capabilities::state::StagedWrite>,
 }
 
 /// What a grant request needs to know of an in-flight flow.

@@ -606,3 +606,49 @@ async fn the_operator_page_is_public_and_served_under_a_strict_policy() {
     );
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn a_refused_reconnect_leaves_the_plugin_state_untouched() {
+    let host = Host::start().await;
+    let id = host.connect("xero", &[&host.uk], None).await;
+    let stored = |host: &Host| -> String {
+        let bytes = host
+            .app()
+            .store
+            .state_get(&id, "granted_scopes")
+            .expect("state")
+            .expect("scopes stored");
+        String::from_utf8(bytes).expect("utf-8")
+    };
+    let before = stored(&host);
+    assert!(!before.contains("accounting.attachments.read"), "{before}");
+    // The plugin records the new grant's scopes during the consent; the host refuses
+    // the wrong organisation, so those writes must never land.
+    let (status, _) = host
+        .reconnect(
+            &id,
+            &[&host.usa],
+            Some(json!(["accounting.attachments.read"])),
+        )
+        .await;
+    assert_eq!(status, 502);
+    assert_eq!(
+        stored(&host),
+        before,
+        "a refused reconnect changed the plugin's state"
+    );
+    // The accepted reconnect commits them together with the grant.
+    let (status, page) = host
+        .reconnect(
+            &id,
+            &[&host.uk],
+            Some(json!(["accounting.attachments.read"])),
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        stored(&host).contains("accounting.attachments.read"),
+        "{}",
+        stored(&host)
+    );
+}

@@ -37,6 +37,8 @@ pub struct Capabilities {
     pub clock: SharedClock,
     /// Per-tenant rate budgets.
     pub budgets: Arc<budget::RateBudgets>,
+    /// State writes of calls working for an OAuth flow, held until the flow commits.
+    pub staging: Arc<state::FlowStaging>,
 }
 
 impl Capabilities {
@@ -62,6 +64,7 @@ impl Capabilities {
             state,
             clock,
             budgets: Arc::default(),
+            staging: Arc::default(),
         }
     }
 }

@@ -103,11 +103,63 @@ impl StateBackend for MemoryState {
     }
 }
 
+/// A staged state change: `Some` sets the value, `None` deletes the key.
+pub type StagedWrite = (String, Option<Vec<u8>>);
+
+/// State writes made while a call works for an OAuth flow. They stay here until the host
+/// accepts the flow's grant, then are applied in the same transaction; a refused flow
+/// drops them, so a failed reconnect leaves the connection's state untouched.
+#[derive(Debug, Default)]
+pub struct FlowStaging {
+    flows: Mutex<HashMap<String, Vec<StagedWrite>>>,
+}
+
+impl FlowStaging {
+    fn with<R>(&self, f: impl FnOnce(&mut HashMap<String, Vec<StagedWrite>>) -> R) -> R {
+        f(&mut self.flows.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn push(&self, flow: &str, key: String, value: Option<Vec<u8>>) {
+        self.with(|m| m.entry(flow.to_owned()).or_default().push((key, value)));
+    }
+
+    /// The latest staged change of `key` in `flow`, if any.
+    fn lookup(&self, flow: &str, key: &str) -> Option<Option<Vec<u8>>> {
+        self.with(|m| {
+            m.get(flow)?
+                .iter()
+                .rev()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    /// Remove and return the writes staged for `flow`, oldest first.
+    pub fn take(&self, flow: &str) -> Vec<StagedWrite> {
+        self.with(|m| m.remove(flow).unwrap_or_default())
+    }
+}
+
+impl HostState {
+    /// The OAuth flow this call works for, if any (its state writes are staged).
+    fn staging_flow(&self) -> Option<String> {
+        match &self.ctx.grant {
+            crate::runtime::GrantTarget::Flow(flow) => Some(flow.clone()),
+            _ => None,
+        }
+    }
+}
+
 impl Host for HostState {
     async fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
         let Some(connection) = self.ctx.connection.clone() else {
             return Ok(None);
         };
+        if let Some(flow) = self.staging_flow()
+            && let Some(staged) = self.caps.staging.lookup(&flow, &key)
+        {
+            return Ok(staged);
+        }
         let backend = self.caps.state.clone();
         let started = std::time::Instant::now();
         let result = backend.get(&connection, &key).await;
@@ -133,6 +185,10 @@ impl Host for HostState {
                 "this call works for no connection, so it has no state".into()
             ));
         };
+        if let Some(flow) = self.staging_flow() {
+            self.caps.staging.push(&flow, key, Some(value));
+            return Ok(Ok(()));
+        }
         let backend = self.caps.state.clone();
         let started = std::time::Instant::now();
         let result = backend.set(&connection, &key, value).await;
@@ -144,6 +200,10 @@ impl Host for HostState {
         let Some(connection) = self.ctx.connection.clone() else {
             return Ok(());
         };
+        if let Some(flow) = self.staging_flow() {
+            self.caps.staging.push(&flow, key, None);
+            return Ok(());
+        }
         let backend = self.caps.state.clone();
         let started = std::time::Instant::now();
         let result = backend.delete(&connection, &key).await;
