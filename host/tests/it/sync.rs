@@ -499,3 +499,60 @@ async fn a_configured_budget_override_is_enforced_by_the_host() {
         "without earning a 429"
     );
 }
+
+#[tokio::test]
+async fn quickbooks_accounts_sync_the_whole_chart_and_then_only_changes() {
+    let host = Host::start().await;
+    host.sim
+        .generate_qbo_accounts(&host.qbo_company, 1200, 9)
+        .expect("chart");
+    let id = host.connect("qbo", &[&host.qbo_company], None).await;
+    let runs = host
+        .api_ok(
+            "POST",
+            &format!("/api/connections/{id}/sync"),
+            Some(json!({"streams": ["accounts", "company"]})),
+        )
+        .await;
+    assert!(errors(&runs).is_empty(), "{:?}", errors(&runs));
+    assert!(
+        run_of(&runs, "accounts")["pages"].as_u64().unwrap_or(0) >= 2,
+        "more than one page of 1000"
+    );
+    let truth = host.sim.qbo_truth(&host.qbo_company).expect("truth");
+    let expected: BTreeSet<String> = truth
+        .iter()
+        .map(|a| a["Id"].as_str().expect("Id").to_owned())
+        .collect();
+    let got = stored(&host, &id, "accounts");
+    assert_eq!(
+        got.keys().cloned().collect::<BTreeSet<_>>(),
+        expected,
+        "inactive accounts included"
+    );
+    assert!(
+        got.values().all(|deleted| !deleted),
+        "Active=false is not a deletion"
+    );
+
+    let touched = truth[3]["Id"].as_str().expect("Id").to_owned();
+    host.advance(Duration::from_secs(5));
+    host.sim
+        .touch_qbo_account(&host.qbo_company, &touched)
+        .expect("touch");
+    host.advance(Duration::from_secs(5));
+    let runs = host
+        .api_ok(
+            "POST",
+            &format!("/api/connections/{id}/sync"),
+            Some(json!({"streams": ["accounts"]})),
+        )
+        .await;
+    assert!(errors(&runs).is_empty(), "{:?}", errors(&runs));
+    assert_eq!(run_of(&runs, "accounts")["updated"], 1, "{runs}");
+    assert_eq!(
+        run_of(&runs, "accounts")["pages"],
+        1,
+        "only the change travelled"
+    );
+}

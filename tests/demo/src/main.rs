@@ -355,13 +355,12 @@ async fn main() -> Result<()> {
     if status != 200 {
         bail!("QuickBooks connect failed");
     }
-    // (The bundled QuickBooks simulator plays the company, not yet its query API.)
-    sync_streams(
-        &host,
-        started["id"].as_str().context("id")?,
-        Some(&["company"]),
-    )
-    .await?;
+    let qbo_id = started["id"].as_str().context("id")?.to_owned();
+    sync(&host, &qbo_id).await?;
+    println!(
+        "   {} QuickBooks accounts stored",
+        count(&host, &qbo_id, "accounts").await?
+    );
 
     step("Connections");
     for c in host

@@ -26,9 +26,10 @@ impl SimControl {
         modes: Modes,
         log_capacity: usize,
         limits: crate::xero::ratelimit::RateLimits,
+        qbo_limits: crate::qbo::ratelimit::QboRateLimits,
     ) -> Self {
         Self {
-            state: Mutex::new(SimState::new(modes, log_capacity, limits)),
+            state: Mutex::new(SimState::new(modes, log_capacity, limits, qbo_limits)),
             clock,
         }
     }

@@ -54,6 +54,7 @@ pub(crate) fn router() -> Router<Arc<SimControl>> {
         .route("/fail-next-token", post(fail_next_token))
         .route("/authorize", post(authorize))
         .nest("/xero", crate::xero::control_routes::router())
+        .nest("/qbo", crate::qbo::control_routes::router())
 }
 
 fn provider(s: &str) -> Result<Provider, SimError> {

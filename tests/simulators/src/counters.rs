@@ -46,6 +46,11 @@ pub struct Counters {
     pub xero_data_calls: BTreeMap<String, u64>,
     /// Xero 429s issued, per `X-Rate-Limit-Problem` value.
     pub xero_rate_limited: BTreeMap<String, u64>,
+    /// QuickBooks data calls (query, CompanyInfo) admitted past authentication and the
+    /// throttle, per realm.
+    pub qbo_data_calls: BTreeMap<String, u64>,
+    /// QuickBooks 429s (3001 ThrottleExceeded) issued, per realm.
+    pub qbo_throttled: BTreeMap<String, u64>,
 }
 
 impl Counters {
@@ -97,6 +102,20 @@ impl Counters {
         self.xero_rate_limited
             .iter()
             .filter(|(p, _)| problem.is_none_or(|want| *p == want))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Admitted QuickBooks data calls on `realm`.
+    pub fn qbo_data_calls(&self, realm: &str) -> u64 {
+        self.qbo_data_calls.get(realm).copied().unwrap_or(0)
+    }
+
+    /// QuickBooks 429s on `realm` (`None` = all realms).
+    pub fn qbo_throttled(&self, realm: Option<&str>) -> u64 {
+        self.qbo_throttled
+            .iter()
+            .filter(|(r, _)| realm.is_none_or(|want| want == r.as_str()))
             .map(|(_, n)| n)
             .sum()
     }

@@ -12,7 +12,10 @@
 //! Xero's Accounting API (`/api.xero.com/api.xro/2.0/...`) serves deterministic generated
 //! organisations ([`OrgSize`], [`SimControl::generate_xero_org`]) with Xero's envelope,
 //! paging, `If-Modified-Since`, journals, trial balance, tenant/scope checks and rate
-//! limits ([`RateLimits`]); tests/simulators/README.md documents the exact semantics.
+//! limits ([`RateLimits`]); QuickBooks' query API (`/v3/company/{realm}/query`) serves
+//! generated charts of accounts ([`SimControl::generate_qbo_accounts`]) with QuickBooks'
+//! paging, faults and per-realm throttle ([`QboRateLimits`]).
+//! tests/simulators/README.md documents the exact semantics.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), mooring_simulators::SimError> {
@@ -66,6 +69,8 @@ pub use model::{
     App, AppSpec, Connection, Grant, GrantInfo, GrantState, Modes, Org, Provider, QboPreviousRt,
     QboRefreshValue, RevokeReason, ScopeModel, User, XeroGraceReuse, XeroReconsent,
 };
+pub use qbo::data::{QboAccount, QboCompanyData, QboSummary};
+pub use qbo::ratelimit::{QboRateLimits, RealmUsage};
 pub use sim::{HOSTS, SimConfig, Simulator};
 pub use xero::data::{
     Country, DataSummary, GenerateOptions, NewInvoice, OrgData, OrgSize, XeroTruth,

@@ -9,7 +9,9 @@ use anyhow::Context;
 use clap::Parser;
 use mooring_simulators::ids::{random_b64url, random_from, random_hex};
 use mooring_simulators::xero::data::{Country, GenerateOptions, OrgSize};
-use mooring_simulators::{AppSpec, Provider, RateLimits, ScopeModel, SimConfig, Simulator};
+use mooring_simulators::{
+    AppSpec, Provider, QboRateLimits, RateLimits, ScopeModel, SimConfig, Simulator,
+};
 use serde_json::{Value, json};
 
 /// Loopback simulators of Xero and QuickBooks Online.
@@ -20,7 +22,7 @@ struct Args {
     #[arg(long, env = "SIM_LISTEN", default_value = "127.0.0.1:0")]
     listen: SocketAddr,
     /// Create a demo Xero app, QuickBooks app, user, two Xero organisations and one
-    /// QuickBooks company.
+    /// QuickBooks company (with a generated chart of accounts).
     #[arg(long)]
     seed_demo: bool,
     /// Redirect URI(s) registered for the demo apps (Xero only accepts https or
@@ -54,6 +56,15 @@ struct Args {
     /// Xero calls per rolling minute per app.
     #[arg(long, default_value_t = 10_000)]
     xero_app_per_minute: u32,
+    /// Accounts in the demo QuickBooks company's generated chart.
+    #[arg(long, default_value_t = 45)]
+    qbo_accounts: usize,
+    /// Seed of the demo QuickBooks chart generator.
+    #[arg(long, default_value_t = 42)]
+    qbo_seed: u64,
+    /// QuickBooks requests per rolling minute per realm.
+    #[arg(long, default_value_t = 500)]
+    qbo_per_minute: u32,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -107,6 +118,7 @@ fn seed(sim: &Simulator, args: &Args) -> anyhow::Result<Value> {
     let company = "Mooring Demo Company";
     let realm = sim.add_org(Provider::Quickbooks, company);
     sim.grant_user_access(user, &realm)?;
+    let qbo_data = sim.generate_qbo_accounts(&realm, args.qbo_accounts, args.qbo_seed)?;
     Ok(json!({
         "user": user,
         "xero": {
@@ -121,7 +133,7 @@ fn seed(sim: &Simulator, args: &Args) -> anyhow::Result<Value> {
             "client_id": qbo_id,
             "client_secret": qbo_secret,
             "redirect_uris": args.redirect_uris,
-            "tenants": [{"tenant_id": realm, "name": company}],
+            "tenants": [{"tenant_id": realm, "name": company, "data": qbo_data}],
         },
     }))
 }
@@ -140,6 +152,9 @@ async fn main() -> anyhow::Result<()> {
             per_day: args.xero_per_day,
             concurrent: args.xero_concurrent,
             app_per_minute: args.xero_app_per_minute,
+        },
+        qbo_rate_limits: QboRateLimits {
+            per_minute: args.qbo_per_minute,
         },
         ..SimConfig::default()
     })

@@ -71,6 +71,14 @@ pub(crate) fn router(control: Arc<SimControl>) -> Router {
             "/sandbox-quickbooks.api.intuit.com/v3/company/{realm}/companyinfo/{id}",
             get(qbo::company::read),
         )
+        .route(
+            "/quickbooks.api.intuit.com/v3/company/{realm}/query",
+            get(qbo::api::query_get).post(qbo::api::query_post),
+        )
+        .route(
+            "/sandbox-quickbooks.api.intuit.com/v3/company/{realm}/query",
+            get(qbo::api::query_get).post(qbo::api::query_post),
+        )
         .nest("/_sim", control_routes::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(control.clone(), observe))

@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::control::SimControl;
 use crate::error::SimError;
 use crate::model::{Modes, Provider};
+use crate::qbo::ratelimit::QboRateLimits;
 use crate::xero::ratelimit::RateLimits;
 
 /// Every real host the simulator serves, each under `/<host>/...`.
@@ -39,6 +40,8 @@ pub struct SimConfig {
     pub request_log_capacity: usize,
     /// Xero API limits (default: Xero's 60/min, 5,000/day, 5 concurrent, 10,000/min app).
     pub xero_rate_limits: RateLimits,
+    /// QuickBooks throttle (default: 500 requests per minute per realm).
+    pub qbo_rate_limits: QboRateLimits,
 }
 
 impl Default for SimConfig {
@@ -49,6 +52,7 @@ impl Default for SimConfig {
             modes: Modes::default(),
             request_log_capacity: 10_000,
             xero_rate_limits: RateLimits::default(),
+            qbo_rate_limits: QboRateLimits::default(),
         }
     }
 }
@@ -72,6 +76,7 @@ impl Simulator {
             config.modes,
             config.request_log_capacity,
             config.xero_rate_limits,
+            config.qbo_rate_limits,
         ));
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;

@@ -14,6 +14,8 @@ use crate::model::{
     AccessTokenRecord, App, AppSpec, AuthCode, Connection, GrantRecord, GrantState, Modes, Org,
     Provider, RefreshTokenRecord, RevokeReason, User,
 };
+use crate::qbo::data::QboCompanyData;
+use crate::qbo::ratelimit::{QboRateLimits, QboRateState};
 use crate::scopes::default_scope_model;
 use crate::xero::data::OrgData;
 use crate::xero::ratelimit::{RateLimits, RateState};
@@ -48,10 +50,19 @@ pub(crate) struct SimState {
     pub(crate) xero_latency_ms: u64,
     /// After this many more admitted Xero data calls, every Xero access token expires.
     pub(crate) xero_expire_after: Option<u64>,
+    /// QuickBooks companies' data, by realm id (generated on first use).
+    pub(crate) qbo_data: HashMap<String, QboCompanyData>,
+    /// QuickBooks throttle windows (per realm).
+    pub(crate) qbo_rate: QboRateState,
 }
 
 impl SimState {
-    pub(crate) fn new(modes: Modes, log_capacity: usize, limits: RateLimits) -> Self {
+    pub(crate) fn new(
+        modes: Modes,
+        log_capacity: usize,
+        limits: RateLimits,
+        qbo_limits: QboRateLimits,
+    ) -> Self {
         Self {
             apps: HashMap::new(),
             users: HashMap::new(),
@@ -72,6 +83,8 @@ impl SimState {
             xero_data: HashMap::new(),
             xero_latency_ms: 0,
             xero_expire_after: None,
+            qbo_data: HashMap::new(),
+            qbo_rate: QboRateState::new(qbo_limits),
         }
     }
 

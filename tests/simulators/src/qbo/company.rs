@@ -5,15 +5,14 @@ use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::api_auth::{accepts_json, bearer_from_headers};
+use crate::api_auth::accepts_json;
 use crate::clock::Millis;
 use crate::control::SimControl;
-use crate::model::{Org, Provider};
-use crate::qbo::{errors, xml};
+use crate::model::Org;
+use crate::qbo::{api, errors};
 use crate::timefmt::{qbo_meta_time, qbo_time, ymd};
 
 /// The CompanyInfo body for `org`.
@@ -58,39 +57,23 @@ pub fn company_info(org: &Org, now: Millis) -> Value {
     })
 }
 
-/// The handler (prod and sandbox hosts).
+/// The handler (prod and sandbox hosts); admitted like every data call ([`api::admit`]:
+/// token, realm, throttle).
 pub(crate) async fn read(
     State(s): State<Arc<SimControl>>,
     headers: HeaderMap,
     Path((realm, id)): Path<(String, String)>,
 ) -> Response {
-    let now = s.now_ms();
     let json_wanted = accepts_json(&headers);
-    if let Err(d) = s.authorize_api_call(
-        Provider::Quickbooks,
-        bearer_from_headers(&headers),
-        Some(&realm),
-    ) {
-        return d.response(json_wanted).into_response();
+    if let Err(refusal) = api::admit(&s, &headers, &realm) {
+        return *refusal;
     }
+    let now = s.now_ms();
     if id != realm {
         return errors::object_not_found(now).into_response();
     }
     let Ok(org) = s.lock().org(&realm).cloned() else {
         return errors::authorization_failed().into_response();
     };
-    let body = company_info(&org, now);
-    if json_wanted {
-        (
-            [(CONTENT_TYPE, "application/json;charset=UTF-8")],
-            body.to_string(),
-        )
-            .into_response()
-    } else {
-        (
-            [(CONTENT_TYPE, "application/xml;charset=UTF-8")],
-            xml::intuit_response(&body),
-        )
-            .into_response()
-    }
+    api::render(&company_info(&org, now), json_wanted)
 }

@@ -6,6 +6,8 @@ use serde::Serialize;
 
 use crate::clock::real_now_ms;
 use crate::error::ErrorResponse;
+use crate::qbo::query::QueryError;
+use crate::qbo::xml::esc;
 use crate::timefmt::qbo_time;
 
 #[derive(Serialize)]
@@ -171,6 +173,75 @@ pub fn object_not_found(now: i64) -> ErrorResponse {
     )
 }
 
+/// A query fault (400 `ValidationFault`): code 4000 "Error parsing query" or 4001
+/// "Invalid query". As observed, these errors carry no `element` (QuickBooks-V3-PHP-SDK
+/// #8, QuickBooks-V3-DotNET-SDK#111, quickbooks-ruby#628); without a JSON `Accept` the
+/// same fault comes as Intuit XML (quickbooks-ruby#403).
+pub fn query_fault(err: &QueryError, now: i64, accept_json: bool) -> ErrorResponse {
+    let (code, message, detail) = match err {
+        QueryError::Parse(d) => ("4000", "Error parsing query", d.as_str()),
+        QueryError::Invalid(d) => ("4001", "Invalid query", d.as_str()),
+    };
+    if !accept_json {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<IntuitResponse xmlns=\"http://schema.intuit.com/finance/v3\" time=\"{}\"><Fault type=\"ValidationFault\"><Error code=\"{code}\"><Message>{message}</Message><Detail>{}</Detail></Error></Fault></IntuitResponse>",
+            qbo_time(now),
+            esc(detail)
+        );
+        return ErrorResponse::text(
+            StatusCode::BAD_REQUEST,
+            "application/xml;charset=UTF-8",
+            body,
+        );
+    }
+    #[derive(Serialize)]
+    struct QueryErr<'a> {
+        #[serde(rename = "Message")]
+        message: &'a str,
+        #[serde(rename = "Detail")]
+        detail: &'a str,
+        code: &'a str,
+    }
+    #[derive(Serialize)]
+    struct QueryFault<'a> {
+        #[serde(rename = "Error")]
+        error: [QueryErr<'a>; 1],
+        #[serde(rename = "type")]
+        kind: &'a str,
+    }
+    #[derive(Serialize)]
+    struct Body<'a> {
+        #[serde(rename = "Fault")]
+        fault: QueryFault<'a>,
+        time: String,
+    }
+    ErrorResponse::json_typed(
+        StatusCode::BAD_REQUEST,
+        "application/json;charset=UTF-8",
+        &Body {
+            fault: QueryFault {
+                error: [QueryErr {
+                    message,
+                    detail,
+                    code,
+                }],
+                kind: "ValidationFault",
+            },
+            time: qbo_time(now),
+        },
+    )
+}
+
+/// 429 code 3001 `ThrottleExceeded`: always Intuit XML (even when JSON was asked for),
+/// no `Retry-After` — byte for byte the observed body, with the simulator's time.
+pub fn throttled(now: i64) -> ErrorResponse {
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<IntuitResponse time=\"{}\" xmlns=\"http://schema.intuit.com/finance/v3\">\n    <Fault type=\"SERVICE\">\n        <Error code=\"3001\">\n            <Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>\n            <Detail>The request limit was reached.  Try again later</Detail>\n        </Error>\n    </Fault>\n</IntuitResponse>",
+        qbo_time(now)
+    );
+    ErrorResponse::text(StatusCode::TOO_MANY_REQUESTS, "application/xml", body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +260,34 @@ mod tests {
         assert!(f.body_text().contains(r#""detail":null,"code":"3100""#));
         let x = authentication_failed(None, false);
         assert!(x.body_text().contains("<Error code=\"100\">"));
+    }
+
+    #[test]
+    fn query_and_throttle_faults() {
+        let now = 1_681_017_419_155;
+        let e = query_fault(
+            &QueryError::Parse("QueryParserError: x <EOF>".into()),
+            now,
+            true,
+        );
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            e.body_text(),
+            r#"{"Fault":{"Error":[{"Message":"Error parsing query","Detail":"QueryParserError: x <EOF>","code":"4000"}],"type":"ValidationFault"},"time":"2023-04-08T22:16:59.155-07:00"}"#
+        );
+        let x = query_fault(
+            &QueryError::Invalid("QueryValidationError: y".into()),
+            now,
+            false,
+        );
+        assert!(x.body_text().contains("<Error code=\"4001\"><Message>Invalid query</Message><Detail>QueryValidationError: y</Detail>"));
+        let t = throttled(now);
+        assert_eq!(t.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(t.headers.get("retry-after").is_none());
+        assert!(t.body_text().contains("<Error code=\"3001\">"));
+        assert!(
+            t.body_text()
+                .contains("time=\"2023-04-08T22:16:59.155-07:00\"")
+        );
     }
 }

@@ -4,9 +4,19 @@
 use serde_json::Value;
 
 /// Attributes QuickBooks renders as XML attributes rather than elements.
-const ATTRIBUTES: &[&str] = &["domain", "sparse", "status"];
+/// (`QueryResponse`'s `startPosition`, `maxResults` and `totalCount` are attributes too:
+/// `<QueryResponse startPosition="1" maxResults="3">`, Intuit's data-queries page.)
+const ATTRIBUTES: &[&str] = &[
+    "domain",
+    "sparse",
+    "status",
+    "startPosition",
+    "maxResults",
+    "totalCount",
+];
 
-fn esc(s: &str) -> String {
+/// Escapes text for an XML element or attribute.
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

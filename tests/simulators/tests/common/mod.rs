@@ -343,6 +343,66 @@ impl World {
     }
 }
 
+/// Percent-encodes a query-string value the way the plugin SDK does: only RFC 3986
+/// unreserved characters stay, so a space is `%20` and `+` is `%2B`.
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+impl World {
+    /// The query endpoint URL of `realm` with an already encoded query string.
+    pub fn qbo_query_url(&self, realm: &str, query_string: &str) -> String {
+        self.sim.url(
+            "quickbooks.api.intuit.com",
+            &format!("/v3/company/{realm}/query?{query_string}"),
+        )
+    }
+
+    /// `GET .../query?query=<statement>&minorversion=75` with `Accept: application/json`.
+    pub async fn qbo_query(&self, at: &str, realm: &str, statement: &str) -> Answer {
+        let url = self.qbo_query_url(
+            realm,
+            &format!("query={}&minorversion=75", encode(statement)),
+        );
+        let auth = format!("Bearer {at}");
+        self.get(
+            &url,
+            &[("authorization", &auth), ("accept", "application/json")],
+        )
+        .await
+    }
+
+    /// `POST .../query?minorversion=75` with the statement as a body of `content_type`.
+    pub async fn qbo_query_post(
+        &self,
+        at: &str,
+        realm: &str,
+        statement: &str,
+        content_type: &str,
+    ) -> Answer {
+        let url = self.qbo_query_url(realm, "minorversion=75");
+        let auth = format!("Bearer {at}");
+        self.post(
+            &url,
+            &[
+                ("authorization", &auth),
+                ("accept", "application/json"),
+                ("content-type", content_type),
+            ],
+            statement.to_owned(),
+        )
+        .await
+    }
+}
+
 pub fn s(v: &Value) -> &str {
     v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
 }
