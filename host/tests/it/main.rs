@@ -5,6 +5,8 @@ mod binary;
 mod crash;
 mod harness;
 mod lifecycle;
+mod page;
+mod reconnect;
 mod runtime;
 mod support;
 mod sync;

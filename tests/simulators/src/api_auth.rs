@@ -1,7 +1,7 @@
 //! Bearer-token checks for the providers' APIs, answered with the providers' real bodies.
 //!
 //! Data endpoints call [`crate::SimControl::authorize_api_call`]; `/connections` calls
-//! [`SimState::authenticate`] (it needs no tenant).
+//! `SimState::authenticate` (it needs no tenant).
 
 use axum::http::HeaderMap;
 use axum::http::header::{ACCEPT, AUTHORIZATION};
