@@ -6,7 +6,6 @@ use super::grants::{
     FlowFacts, GrantService, RefreshWhy, StagedGrant, db, info, store_error, token_store_error,
 };
 use super::secrets::{Slot, new_id, open};
-use super::tokens::ClientCredentials;
 use crate::runtime::bindings::types::{Fields, RevokeFormat, TokenError, TokenInfo};
 use crate::runtime::capabilities::broker::{BoxFuture, BrokerError, GrantBroker, SecretText};
 use crate::runtime::{CallContext, GrantTarget, PluginInfo};
@@ -131,19 +130,15 @@ impl GrantBroker for GrantService {
                 TokenError::Denied("the authorization flow is no longer in progress".into())
             })?;
             let integration = ctx.integration.clone().unwrap_or_default();
-            let (client_id, secret) = self.client(&integration).await.map_err(token_store_error)?;
+            let creds = self
+                .credentials(&integration, plugin)
+                .await
+                .map_err(token_store_error)?;
             let verifier = match &pkce {
                 Some(sealed) => {
                     Some(open(&self.store, Slot::Pkce(state), sealed).map_err(token_store_error)?)
                 }
                 None => None,
-            };
-            let token_url = self.token_url(plugin);
-            let creds = ClientCredentials {
-                token_url: &token_url,
-                client_id: &client_id,
-                client_secret: &secret,
-                auth: plugin.manifest.auth.client_auth,
             };
             let set = self
                 .tokens
@@ -228,17 +223,10 @@ impl GrantBroker for GrantService {
                 None => open(&self.store, Slot::Access(&grant.id), &grant.access_token),
             }
             .map_err(token_store_error)?;
-            let (client_id, secret) = self
-                .client(&grant.integration)
+            let creds = self
+                .credentials(&grant.integration, plugin)
                 .await
                 .map_err(token_store_error)?;
-            let token_url = self.token_url(plugin);
-            let creds = ClientCredentials {
-                token_url: &token_url,
-                client_id: &client_id,
-                client_secret: &secret,
-                auth: plugin.manifest.auth.client_auth,
-            };
             let url = self.overrides.apply_str(revoke_url);
             self.tokens.revoke(&url, &creds, &token, format).await
         })

@@ -159,9 +159,20 @@ impl GrantService {
         .await
     }
 
-    /// The token URL of `plugin`, remapped by host overrides.
-    pub(crate) fn token_url(&self, plugin: &PluginInfo) -> String {
-        self.overrides.apply_str(&plugin.manifest.auth.token_url)
+    /// Everything a token request of `integration` under `plugin` needs: the client id
+    /// and secret, the token URL (remapped by host overrides) and the auth style.
+    pub(crate) async fn credentials(
+        &self,
+        integration: &str,
+        plugin: &PluginInfo,
+    ) -> Result<ClientCredentials, StoreError> {
+        let (client_id, client_secret) = self.client(integration).await?;
+        Ok(ClientCredentials {
+            token_url: self.overrides.apply_str(&plugin.manifest.auth.token_url),
+            client_id,
+            client_secret,
+            auth: plugin.manifest.auth.client_auth,
+        })
     }
 
     /// Seal a token response into a grant record `id` (for `integration`).
@@ -274,17 +285,10 @@ impl GrantService {
         };
         let refresh_token =
             open(&self.store, Slot::Refresh(&grant.id), sealed_rt).map_err(token_store_error)?;
-        let (client_id, secret) = self
-            .client(&grant.integration)
+        let creds = self
+            .credentials(&grant.integration, plugin)
             .await
             .map_err(token_store_error)?;
-        let token_url = self.token_url(plugin);
-        let creds = ClientCredentials {
-            token_url: &token_url,
-            client_id: &client_id,
-            client_secret: &secret,
-            auth: plugin.manifest.auth.client_auth,
-        };
         let mut outcome = self.tokens.refresh(&creds, &refresh_token, extra).await;
         if matches!(outcome, Err(TokenError::InvalidGrant(_)))
             && let Some(previous) = self.previous_within_grace(&grant, plugin)

@@ -128,13 +128,13 @@ impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp {
 }
 
 /// The client side of one token request.
-pub struct ClientCredentials<'a> {
+pub struct ClientCredentials {
     /// Token endpoint URL, already remapped by host overrides.
-    pub token_url: &'a str,
+    pub token_url: String,
     /// OAuth client id.
-    pub client_id: &'a str,
+    pub client_id: String,
     /// OAuth client secret.
-    pub client_secret: &'a str,
+    pub client_secret: SecretText,
     /// How the client authenticates.
     pub auth: ClientAuth,
 }
@@ -151,13 +151,13 @@ impl TokenEndpoint {
         Self { transport }
     }
 
-    fn client(&self, creds: &ClientCredentials<'_>) -> Result<Client, TokenError> {
+    fn client(&self, creds: &ClientCredentials) -> Result<Client, TokenError> {
         let token_url = TokenUrl::new(creds.token_url.to_owned()).map_err(|e| {
             TokenError::Denied(format!("token URL {:?} is invalid: {e}", creds.token_url))
         })?;
         Ok(
             oauth2::Client::new(ClientId::new(creds.client_id.to_owned()))
-                .set_client_secret(ClientSecret::new(creds.client_secret.to_owned()))
+                .set_client_secret(ClientSecret::new(creds.client_secret.as_str().to_owned()))
                 .set_token_uri(token_url)
                 .set_auth_type(match creds.auth {
                     ClientAuth::Basic => AuthType::BasicAuth,
@@ -177,7 +177,7 @@ impl TokenEndpoint {
     /// Exchange an authorization code (with the PKCE verifier when the flow has one).
     pub async fn exchange_code(
         &self,
-        creds: &ClientCredentials<'_>,
+        creds: &ClientCredentials,
         code: &str,
         redirect_uri: &str,
         pkce_verifier: Option<&str>,
@@ -203,7 +203,7 @@ impl TokenEndpoint {
     /// Refresh with `refresh_token`.
     pub async fn refresh(
         &self,
-        creds: &ClientCredentials<'_>,
+        creds: &ClientCredentials,
         refresh_token: &str,
         extra: &[(String, String)],
     ) -> Result<TokenSet, TokenError> {
@@ -224,7 +224,7 @@ impl TokenEndpoint {
     pub async fn revoke(
         &self,
         revoke_url: &str,
-        creds: &ClientCredentials<'_>,
+        creds: &ClientCredentials,
         token: &str,
         format: RevokeFormat,
     ) -> Result<(), TokenError> {
@@ -236,13 +236,16 @@ impl TokenEndpoint {
             .header(http::header::ACCEPT, "application/json");
         match creds.auth {
             ClientAuth::Basic => {
-                let basic = base64::engine::general_purpose::STANDARD
-                    .encode(format!("{}:{}", creds.client_id, creds.client_secret));
+                let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+                    "{}:{}",
+                    creds.client_id,
+                    creds.client_secret.as_str()
+                ));
                 builder = builder.header(http::header::AUTHORIZATION, format!("Basic {basic}"));
             }
             ClientAuth::RequestBody => {
-                form.push(("client_id", creds.client_id));
-                form.push(("client_secret", creds.client_secret));
+                form.push(("client_id", &creds.client_id));
+                form.push(("client_secret", creds.client_secret.as_str()));
             }
         }
         let (content_type, body) = match format {
