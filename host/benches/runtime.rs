@@ -20,11 +20,11 @@ use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mooring::clock::SystemClock;
-use mooring::runtime::bindings::types::Tenant;
 use mooring::runtime::cache::NoCache;
 use mooring::runtime::capabilities::http::HttpCapability;
 use mooring::runtime::capabilities::{Capabilities, MemoryState, NoGrants};
 use mooring::runtime::overrides::HostOverrides;
+use mooring::runtime::types::Tenant;
 use mooring::runtime::{CallContext, Runtime, RuntimeLimits};
 
 fn component(file: &str) -> Vec<u8> {

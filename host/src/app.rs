@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mooring_store::{KeyOrigin, PluginRecord, Store, load_or_create_key};
+use mooring_store::private_files::{ensure_private_dir, restrict_file};
+use mooring_store::{KeyOrigin, KeySource, Store, load_key_ring};
 
 use crate::auth::grants::GrantService;
 use crate::auth::tokens::{ReqwestTransport, TokenEndpoint, TokenTransport};
@@ -12,10 +13,11 @@ use crate::auth::{ConnectionService, integrations};
 use crate::backends::{StoreArtifacts, StoreState};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::plugins::PluginLifecycle;
 use crate::runtime::capabilities::Capabilities;
 use crate::runtime::capabilities::http::HttpCapability;
-use crate::runtime::registry::PluginSummary;
-use crate::runtime::{PluginError, PluginRegistry, Runtime, RuntimeError};
+use crate::runtime::egress::EgressPolicy;
+use crate::runtime::{PluginRegistry, Runtime, RuntimeError};
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "mooring.redb";
@@ -41,14 +43,6 @@ pub enum AppError {
     /// The runtime could not be set up.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
-    /// A plugin in the plugin directory is unusable.
-    #[error("plugin {path}: {source}")]
-    Plugin {
-        /// The component file.
-        path: PathBuf,
-        /// Why it was refused.
-        source: PluginError,
-    },
     /// A configured integration is invalid.
     #[error("integration for {provider}: {message}")]
     Integration {
@@ -83,6 +77,11 @@ pub struct App {
     pub connections: ConnectionService,
     /// Syncing.
     pub sync: Arc<crate::sync::SyncService>,
+    /// Upload, approval, activation, rollback, canary and pins of plugin versions.
+    pub plugins: PluginLifecycle,
+    /// Components that could not be loaded at start, with the reason (they were
+    /// skipped; the rest are served).
+    pub plugin_problems: Arc<std::sync::RwLock<Vec<String>>>,
 }
 
 /// How to open an [`App`] beyond its configuration.
@@ -108,6 +107,7 @@ fn admin_token(config: &Config) -> Result<String, AppError> {
         return Ok(token.clone());
     }
     let path = config.data_dir.join(ADMIN_TOKEN_FILE);
+    restrict_file(&path);
     if let Ok(text) = std::fs::read_to_string(&path) {
         let token = text.trim().to_owned();
         if !token.is_empty() {
@@ -127,13 +127,16 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(text.as_bytes())
+    let mut file = options.open(path)?;
+    // `mode` applies only to a new file: tighten one that already existed.
+    restrict_file(path);
+    file.write_all(text.as_bytes())
 }
 
 impl App {
-    /// Open the data directory (creating it, the key file and the admin token on first
-    /// run), build the runtime and load the plugins: those already in the store, then
-    /// the components in the plugin directory.
+    /// Open the data directory (creating it 0700, and the key file and the admin token
+    /// 0600, on first run; tightening them when loosened), build the runtime and load the
+    /// plugins: those already in the store, then the components in the plugin directory.
     pub async fn open(config: Config, clock: SharedClock) -> Result<Self, AppError> {
         Self::open_with(
             config,
@@ -148,13 +151,14 @@ impl App {
     /// Like [`open`](Self::open) with explicit options.
     pub async fn open_with(config: Config, options: AppOptions) -> Result<Self, AppError> {
         let clock = options.clock;
-        std::fs::create_dir_all(&config.data_dir)
+        ensure_private_dir(&config.data_dir)
             .map_err(io("cannot create data directory", &config.data_dir))?;
-        let (key, origin) = load_or_create_key(
-            config.encryption_key.as_deref(),
-            config.key_file.as_deref(),
-            &config.data_dir,
-        )?;
+        let (key, origin) = load_key_ring(&KeySource {
+            env_key: config.encryption_key.as_deref(),
+            key_file: config.key_file.as_deref(),
+            data_dir: &config.data_dir,
+            allow_shared_key_file: config.allow_shared_key_file,
+        })?;
         if let KeyOrigin::Created(path) = &origin {
             eprintln!(
                 "mooring: created the encryption key {} (0600); back it up: the database cannot be read without it",
@@ -166,19 +170,22 @@ impl App {
             .await
             .map_err(|e| AppError::Task(e.to_string()))??;
         let admin_token = admin_token(&config)?;
-        let http = Arc::new(HttpCapability::new(
-            config.host_overrides.clone(),
+        let http = Arc::new(HttpCapability::with_egress(
+            EgressPolicy::new(config.host_overrides.clone(), config.egress),
             &config.limits,
         )?);
         let transport = options
             .token_transport
             .unwrap_or_else(|| Arc::new(ReqwestTransport(http.client().clone())));
-        let grants = Arc::new(GrantService::new(
-            store.clone(),
-            clock.clone(),
-            TokenEndpoint::new(transport),
-            config.host_overrides.clone(),
-        ));
+        let grants = Arc::new(
+            GrantService::new(
+                store.clone(),
+                clock.clone(),
+                TokenEndpoint::new(transport),
+                config.host_overrides.clone(),
+            )
+            .with_egress(http.egress().clone()),
+        );
         let caps = Capabilities::new(
             http,
             grants.clone(),
@@ -200,7 +207,17 @@ impl App {
         };
         let intervals = config.sync_intervals.clone().into_iter().collect();
         let sync = crate::sync::SyncService::new(connections.clone(), intervals, queue);
+        let plugins = PluginLifecycle::new(
+            store.clone(),
+            runtime.clone(),
+            registry.clone(),
+            clock.clone(),
+            Arc::new(StoreArtifacts(store.clone())),
+            config.limits.upload_bytes,
+        );
         let app = Self {
+            plugins,
+            plugin_problems: Arc::default(),
             sync,
             config: Arc::new(config),
             store,
@@ -211,8 +228,11 @@ impl App {
             grants,
             connections,
         };
-        app.load_stored_plugins().await?;
-        app.load_plugin_dir().await?;
+        let mut problems = app.plugins.load_stored().await?;
+        problems.extend(app.load_plugin_dir().await?);
+        if let Ok(mut slot) = app.plugin_problems.write() {
+            *slot = problems;
+        }
         app.apply_configured_integrations()?;
         Ok(app)
     }
@@ -249,38 +269,15 @@ impl App {
         })
     }
 
-    /// Load every plugin version kept in the store, activating the recorded ones.
-    async fn load_stored_plugins(&self) -> Result<(), AppError> {
-        let cache = StoreArtifacts(self.store.clone());
-        let active = self.store.active_plugins()?;
-        for record in self.store.list_plugins()? {
-            let Some(bytes) = self.store.plugin_blob(&record.sha256)? else {
-                tracing::warn!(sha256 = %record.sha256, "plugin record without its component; skipped");
-                continue;
-            };
-            match self.runtime.load(&bytes, &cache).await {
-                Ok(plugin) => {
-                    let is_active = active
-                        .iter()
-                        .any(|(id, sha)| *id == record.id && *sha == record.sha256);
-                    self.registry.insert(plugin, is_active);
-                }
-                Err(error) => {
-                    tracing::warn!(%error, sha256 = %record.sha256, "stored plugin no longer loads; skipped")
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Load every `*.wasm` in the plugin directory; a new version becomes active.
-    async fn load_plugin_dir(&self) -> Result<(), AppError> {
+    /// Load every `*.wasm` in the plugin directory as an operator-approved component.
+    /// A component that does not load is reported and skipped; the rest are served.
+    async fn load_plugin_dir(&self) -> Result<Vec<String>, AppError> {
         let dir = &self.config.plugin_dir;
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 tracing::warn!(dir = %dir.display(), "plugin directory does not exist; no plugins loaded from it");
-                return Ok(());
+                return Ok(Vec::new());
             }
             Err(error) => return Err(io("cannot read plugin directory", dir)(error)),
         };
@@ -290,62 +287,22 @@ impl App {
             .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
             .collect();
         paths.sort();
+        let mut problems = Vec::new();
         for path in paths {
-            let bytes = std::fs::read(&path).map_err(io("cannot read plugin", &path))?;
-            self.install(&bytes, true)
-                .await
-                .map_err(|source| AppError::Plugin {
-                    path: path.clone(),
-                    source,
-                })?;
-        }
-        Ok(())
-    }
-
-    /// Validate, compile and register a component, keep it in the store, and
-    /// optionally make it the provider's active version.
-    pub async fn install(
-        &self,
-        bytes: &[u8],
-        activate: bool,
-    ) -> Result<PluginSummary, PluginError> {
-        let plugin = self
-            .runtime
-            .load(bytes, &StoreArtifacts(self.store.clone()))
-            .await?;
-        let info = plugin.info.clone();
-        let persist = || -> Result<(), mooring_store::StoreError> {
-            self.store.put_plugin_blob(bytes)?;
-            self.store.put_plugin(&PluginRecord {
-                sha256: info.sha256.clone(),
-                id: info.id.clone(),
-                version: info.version.clone(),
-                name: info.manifest.name.clone(),
-                size: info.size as u64,
-                added_at: self.clock.now_millis(),
-            })?;
-            if activate || self.store.active_plugin(&info.id)?.is_none() {
-                self.store.set_active_plugin(&info.id, &info.sha256)?;
+            let result = match std::fs::read(&path) {
+                Ok(bytes) => self
+                    .plugins
+                    .install_operator_component(&bytes)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                Err(error) => Err(format!("cannot read: {error}")),
+            };
+            if let Err(problem) = result {
+                tracing::error!(path = %path.display(), "plugin skipped: {problem}");
+                problems.push(format!("{}: {problem}", path.display()));
             }
-            Ok(())
-        };
-        if let Err(error) = persist() {
-            tracing::warn!(%error, plugin = %info.id, "cannot persist plugin; it is loaded for this run only");
         }
-        self.registry.insert(plugin, activate);
-        let summary = self
-            .registry
-            .list()
-            .into_iter()
-            .find(|s| s.sha256 == info.sha256)
-            .unwrap_or(PluginSummary {
-                id: info.id.clone(),
-                name: info.manifest.name.clone(),
-                version: info.version.clone(),
-                sha256: info.sha256.clone(),
-                size: info.size,
-                active: activate,
-            });
-        Ok(summary)
+        Ok(problems)
     }
 }

@@ -52,7 +52,10 @@ impl StateBackend for StoreState {
     }
 }
 
-/// Compiled artifacts cached in the redb store.
+/// Compiled artifacts cached in the redb store. Each carries an HMAC-SHA256 under a key
+/// derived from the encryption key; [`Store::compiled`] hands out only artifacts whose
+/// MAC verifies (an altered one is dropped and reported absent), so the runtime compiles
+/// again instead of deserialising bytes this host did not produce.
 #[derive(Clone)]
 pub struct StoreArtifacts(pub Store);
 

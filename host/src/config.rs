@@ -8,6 +8,7 @@
 //! | `MOORING_ADMIN_TOKEN` | `admin_token` | generated into `<data_dir>/admin-token` |
 //! | `MOORING_ENCRYPTION_KEY` | `encryption_key` | — |
 //! | `MOORING_KEY_FILE` | `key_file` | `<data_dir>/mooring.key`, created 0600 |
+//! | `MOORING_ALLOW_SHARED_KEY_FILE` | `allow_shared_key_file` | `false` (a key file readable by group or others is refused) |
 //! | `MOORING_PLUGIN_DIR` | `plugin_dir` | `./target/plugins` |
 //! | `MOORING_PUBLIC_URL` | `public_url` | `http://<listen>` |
 //! | `MOORING_HOST_OVERRIDES` | `host_overrides` (table) | none |
@@ -16,6 +17,7 @@
 //! | `MOORING_SYNC_INTERVALS` | `[sync_intervals]` | the manifest's (`stream=secs` or `provider/stream=secs`, comma-separated) |
 //! | `MOORING_SCHEDULER` | `scheduler` | `on` (`off`: sync only when asked) |
 //! | `MOORING_RATE_BUDGETS` | `[rate_budgets.<provider>]` | the manifest's (`provider.per_day=1000`, comma-separated) |
+//! | `MOORING_EGRESS_ALLOW` | `allow` under `[egress]` | none (`ip-literals`, `ports`, `private-addresses`, comma-separated; see [`EgressAllow`]) |
 //!
 //! Runtime limits live under `[limits]` (see [`RuntimeLimits`]).
 
@@ -27,6 +29,7 @@ use serde::Deserialize;
 use crate::auth::integrations::IntegrationSpec;
 use crate::runtime::RuntimeLimits;
 use crate::runtime::capabilities::budget::BudgetOverride;
+use crate::runtime::egress::EgressAllow;
 use crate::runtime::overrides::{HostOverrides, OverrideError};
 
 /// Why the configuration could not be assembled.
@@ -70,6 +73,7 @@ struct FileConfig {
     admin_token: Option<String>,
     encryption_key: Option<String>,
     key_file: Option<PathBuf>,
+    allow_shared_key_file: Option<bool>,
     plugin_dir: Option<PathBuf>,
     public_url: Option<String>,
     host_overrides: BTreeMap<String, String>,
@@ -79,6 +83,14 @@ struct FileConfig {
     sync_intervals: BTreeMap<String, u64>,
     scheduler: Option<bool>,
     rate_budgets: BTreeMap<String, BudgetOverride>,
+    egress: EgressSection,
+}
+
+/// `[egress]`: what plugins may reach beyond the defaults.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct EgressSection {
+    allow: Vec<String>,
 }
 
 /// The resolved configuration of one host process. Its `Debug` output redacts secrets.
@@ -94,6 +106,8 @@ pub struct Config {
     pub encryption_key: Option<String>,
     /// File holding the key for secrets at rest.
     pub key_file: Option<PathBuf>,
+    /// Accept a key file that group or others can read (refused otherwise).
+    pub allow_shared_key_file: bool,
     /// Components to load at start.
     pub plugin_dir: PathBuf,
     /// Base of the redirect URI (`<public url>/oauth/callback`).
@@ -113,6 +127,9 @@ pub struct Config {
     /// Whether streams sync on their interval (otherwise only when queued: on request,
     /// after a connect or a reconnect).
     pub scheduler: bool,
+    /// What plugin egress may reach beyond the defaults (IP literals, ports, private
+    /// addresses).
+    pub egress: EgressAllow,
 }
 
 impl std::fmt::Debug for Config {
@@ -124,6 +141,7 @@ impl std::fmt::Debug for Config {
             .field("admin_token", &redacted(&self.admin_token))
             .field("encryption_key", &redacted(&self.encryption_key))
             .field("key_file", &self.key_file)
+            .field("allow_shared_key_file", &self.allow_shared_key_file)
             .field("plugin_dir", &self.plugin_dir)
             .field("public_url", &self.public_url)
             .field("host_overrides", &self.host_overrides)
@@ -140,6 +158,7 @@ impl std::fmt::Debug for Config {
             .field("sync_intervals", &self.sync_intervals)
             .field("scheduler", &self.scheduler)
             .field("rate_budgets", &self.rate_budgets)
+            .field("egress", &self.egress)
             .finish()
     }
 }
@@ -256,7 +275,25 @@ impl Config {
                 }
             }
         }
+        let allow_shared_key_file = match env("MOORING_ALLOW_SHARED_KEY_FILE").as_deref() {
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "MOORING_ALLOW_SHARED_KEY_FILE",
+                    message: format!("{other:?} is not true or false"),
+                });
+            }
+            None => parsed.allow_shared_key_file.unwrap_or(false),
+        };
+        let egress_text =
+            env("MOORING_EGRESS_ALLOW").unwrap_or_else(|| parsed.egress.allow.join(","));
+        let egress = EgressAllow::parse(&egress_text).map_err(|e| ConfigError::Invalid {
+            name: "MOORING_EGRESS_ALLOW",
+            message: e.to_string(),
+        })?;
         Ok(Self {
+            egress,
             rate_budgets,
             sync_intervals,
             scheduler,
@@ -272,6 +309,7 @@ impl Config {
             key_file: env("MOORING_KEY_FILE")
                 .map(PathBuf::from)
                 .or(parsed.key_file),
+            allow_shared_key_file,
             plugin_dir: env("MOORING_PLUGIN_DIR")
                 .map(PathBuf::from)
                 .or(parsed.plugin_dir)
@@ -367,6 +405,56 @@ mod tests {
         let err =
             Config::resolve(None, env(&[("MOORING_INTEGRATIONS", "{")])).expect_err("bad json");
         assert!(err.to_string().contains("MOORING_INTEGRATIONS"), "{err}");
+    }
+
+    #[test]
+    fn egress_allowances_from_file_or_environment() {
+        assert_eq!(
+            Config::resolve(None, env(&[])).expect("ok").egress,
+            EgressAllow::default()
+        );
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("m.toml");
+        std::fs::write(&path, "[egress]\nallow = [\"ports\"]\n").expect("write");
+        let c = Config::resolve(Some(&path), env(&[])).expect("ok");
+        assert!(c.egress.ports && !c.egress.ip_literals);
+        let c = Config::resolve(
+            Some(&path),
+            env(&[("MOORING_EGRESS_ALLOW", "ip-literals,private-addresses")]),
+        )
+        .expect("ok");
+        assert!(c.egress.ip_literals && c.egress.private_addresses && !c.egress.ports);
+        let err = Config::resolve(None, env(&[("MOORING_EGRESS_ALLOW", "all")])).expect_err("bad");
+        assert!(err.to_string().contains("MOORING_EGRESS_ALLOW"), "{err}");
+    }
+
+    #[test]
+    fn shared_key_file_allowance() {
+        assert!(
+            !Config::resolve(None, env(&[]))
+                .expect("ok")
+                .allow_shared_key_file
+        );
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("m.toml");
+        std::fs::write(&path, "allow_shared_key_file = true\n").expect("write");
+        assert!(
+            Config::resolve(Some(&path), env(&[]))
+                .expect("ok")
+                .allow_shared_key_file
+        );
+        let off = env(&[("MOORING_ALLOW_SHARED_KEY_FILE", "false")]);
+        assert!(
+            !Config::resolve(Some(&path), off)
+                .expect("ok")
+                .allow_shared_key_file
+        );
+        let err = Config::resolve(None, env(&[("MOORING_ALLOW_SHARED_KEY_FILE", "maybe")]))
+            .expect_err("bad");
+        assert!(
+            err.to_string().contains("MOORING_ALLOW_SHARED_KEY_FILE"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -11,8 +11,9 @@
 pub mod api;
 pub mod app;
 pub mod auth;
-mod backends;
+pub mod backends;
 pub mod clock;
 pub mod config;
+pub mod plugins;
 pub mod runtime;
 pub mod sync;

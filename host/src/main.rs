@@ -1,4 +1,8 @@
-//! The `mooring` binary: `mooring serve` runs the host; `mooring plugins` lists plugins.
+//! The `mooring` binary: `mooring serve` runs the host; `mooring plugins` lists plugins;
+//! `mooring plugin …` manages plugin versions of a running host and scaffolds new
+//! plugins (see [`cli`]).
+
+mod cli;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +12,6 @@ use clap::{Parser, Subcommand};
 use mooring::app::App;
 use mooring::clock::SystemClock;
 use mooring::config::Config;
-use mooring::runtime::registry::PluginSummary;
 
 /// Mooring: a connector host for accounting integrations.
 #[derive(Debug, Parser)]
@@ -25,12 +28,20 @@ struct Cli {
 enum Command {
     /// Run the host: load plugins, serve the API, the OAuth callback and /healthz.
     Serve,
-    /// List plugins with id, version and sha256: asks a running host, or loads the
-    /// data and plugin directories itself when none is running.
+    /// List plugins with id, version and sha256: asks the running host; when none
+    /// answers, reads what the store holds (creating nothing).
     Plugins {
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
+        /// Where the host is and how to print.
+        #[command(flatten)]
+        host: cli::HostArgs,
+    },
+    /// Manage the plugin versions of a running host; scaffold a new plugin.
+    Plugin(cli::PluginArgs),
+    /// Rotate, retire or show the keys that seal secrets at rest (stop the host first).
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        action: cli::keys::KeysAction,
     },
 }
 
@@ -51,7 +62,7 @@ async fn serve(config: Config) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    for plugin in app.registry.list() {
+    for plugin in app.plugins.list().unwrap_or_default() {
         tracing::info!(id = %plugin.id, version = %plugin.version, sha256 = %plugin.sha256, active = plugin.active, "plugin loaded");
     }
     tracing::info!(%listen, allocator = ?app.runtime.allocator(), "mooring is serving");
@@ -64,73 +75,32 @@ async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("server failed: {e}"))
 }
 
-async fn plugins(config: Config, json: bool) -> Result<(), String> {
-    let list = match remote_plugins(&config).await {
-        Some(list) => list,
-        None => {
-            let app = App::open(config, Arc::new(SystemClock))
+async fn run(cli: Cli) -> Result<(), String> {
+    let config_file = cli.config.as_deref();
+    match cli.command {
+        Command::Serve => serve(Config::load(config_file).map_err(|e| e.to_string())?).await,
+        Command::Plugins { host } => {
+            let config = Config::load(config_file).map_err(|e| e.to_string())?;
+            cli::plugin::plugins(&config, host.url.as_deref(), host.json)
                 .await
-                .map_err(|e| e.to_string())?;
-            app.registry.list()
+                .map_err(|e| e.to_string())
         }
-    };
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&list).map_err(|e| e.to_string())?
-        );
-        return Ok(());
+        Command::Plugin(args) => cli::run_plugin(args, config_file)
+            .await
+            .map_err(|e| e.to_string()),
+        Command::Keys { action } => {
+            let config = Config::load(config_file).map_err(|e| e.to_string())?;
+            println!("{}", cli::keys::run(config, action).await?);
+            Ok(())
+        }
     }
-    println!("{:<24} {:<10} {:<6} SHA256", "ID", "VERSION", "ACTIVE");
-    for p in list {
-        println!(
-            "{:<24} {:<10} {:<6} {}",
-            p.id,
-            p.version,
-            if p.active { "yes" } else { "" },
-            p.sha256
-        );
-    }
-    Ok(())
-}
-
-/// The plugin list from a host running with this configuration, if one answers.
-async fn remote_plugins(config: &Config) -> Option<Vec<PluginSummary>> {
-    let token = match &config.admin_token {
-        Some(token) => token.clone(),
-        None => std::fs::read_to_string(config.data_dir.join(mooring::app::ADMIN_TOKEN_FILE))
-            .ok()?
-            .trim()
-            .to_owned(),
-    };
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(5))
-        .build()
-        .ok()?;
-    let response = client
-        .get(format!("http://{}/api/plugins", config.listen))
-        .bearer_auth(token)
-        .send()
-        .await
-        .ok()?;
-    if !response.status().is_success() {
-        return None;
-    }
-    serde_json::from_slice(&response.bytes().await.ok()?).ok()
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
-    let result = match Config::load(cli.config.as_deref()) {
-        Err(error) => Err(error.to_string()),
-        Ok(config) => match cli.command {
-            Command::Serve => serve(config).await,
-            Command::Plugins { json } => plugins(config, json).await,
-        },
-    };
-    match result {
+    match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("mooring: {message}");

@@ -33,6 +33,35 @@ pub enum StoreError {
         path: PathBuf,
     },
 
+    /// A key file that group or others can read, refused unless the operator allowed it.
+    #[error(
+        "key file {} is readable by other users (mode {mode:o}): restrict it with \
+         `chmod 600 {}`, or set MOORING_ALLOW_SHARED_KEY_FILE=true to accept it",
+        path.display(),
+        path.display()
+    )]
+    KeyFileShared {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+
+    /// A plugin component whose bytes no longer match the sha256 it is stored under: the
+    /// database was altered. It is never loaded.
+    #[error(
+        "plugin component {sha256} does not match its sha256: the database was altered; \
+         upload the component again"
+    )]
+    BlobTampered {
+        /// The sha256 it is stored under.
+        sha256: String,
+    },
+
+    /// `mooring keys rotate` or `retire` cannot go on; the message says why and what to do.
+    #[error("key rotation: {0}")]
+    Rotation(String),
+
     /// Reading or creating a key file (or its directory) failed.
     #[error("key file {}: {source}", path.display())]
     KeyFile {

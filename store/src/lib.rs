@@ -6,7 +6,9 @@
 //!   records, sync runs and events. [`Store::write`] composes several of them in one
 //!   transaction through [`WriteTx`].
 //! - [`crypto`] seals secrets at rest (XChaCha20-Poly1305, bound to their row by
-//!   associated data) and finds or creates the key.
+//!   associated data, each value naming the id of its key in the [`KeyRing`]) and finds
+//!   or creates the keys; [`Store::rewrap_secrets`] moves every secret to the current key.
+//! - [`private_files`] keeps the data directory 0700 and its files 0600.
 //! - [`model`] holds the record types. Times are `u64` milliseconds since the Unix epoch
 //!   supplied by the caller; the store never reads the clock.
 //!
@@ -19,15 +21,22 @@ pub mod crypto;
 mod error;
 pub mod model;
 mod ops;
+pub mod private_files;
+mod rewrap;
+pub mod rotation;
 mod store;
 mod tables;
 
 #[cfg(test)]
 mod tests;
 
-pub use crypto::{Cipher, KeyOrigin, Sealed, Secret, SecretKey, load_or_create_key};
+pub use crypto::{
+    Cipher, KeyOrigin, KeyRing, KeySource, Sealed, Secret, SecretKey, load_key_ring,
+    load_or_create_key, write_key_ring,
+};
 pub use error::StoreError;
 pub use model::*;
 pub use ops::plugins::sha256_hex;
 pub use ops::records::{RecordChange, record_hash};
+pub use rewrap::{KeyUsage, RewrapReport};
 pub use store::{DEFAULT_DB_FILE, SCHEMA_VERSION, Store, WriteTx};

@@ -22,6 +22,53 @@ pub struct PluginRecord {
     pub added_at: u64,
 }
 
+/// What a plugin version may reach once approved: the hosts it calls, its OAuth
+/// endpoints and the scopes it asks for. Each list is sorted and without duplicates.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PluginCapabilities {
+    /// Host names or `*.domain` patterns from `allowed-hosts`.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Authorize, token and revoke URLs.
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+    /// Default scopes plus every stream's scopes.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// A share of a provider's connections running a candidate version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Canary {
+    /// The candidate component's SHA-256.
+    pub sha256: String,
+    /// Percentage of connections (1-100) that run it.
+    pub percent: u8,
+}
+
+/// The operator's decisions about one provider's versions: the active one, the ones
+/// active before it (for rollback), a canary, and the approved capabilities.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderPlugins {
+    /// Provider id.
+    pub provider: String,
+    /// The active component's SHA-256 (mirrored in the active-pointer table).
+    #[serde(default)]
+    pub active: Option<String>,
+    /// Previously active components, oldest first; rollback pops the last.
+    #[serde(default)]
+    pub history: Vec<String>,
+    /// The running canary, if any.
+    #[serde(default)]
+    pub canary: Option<Canary>,
+    /// Everything the operator has approved for this provider so far.
+    #[serde(default)]
+    pub approved: PluginCapabilities,
+    /// When this was last changed.
+    #[serde(default)]
+    pub updated_at: u64,
+}
+
 /// A provider plus the OAuth app credentials used with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Integration {
@@ -173,6 +220,10 @@ pub struct Grant {
     pub access_expires_at: Option<u64>,
     /// When the refresh token expires.
     pub refresh_expires_at: Option<u64>,
+    /// When the refresh token dies whatever its use (a provider's absolute limit on
+    /// a chain of rotations), if the token response said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_hard_expires_at: Option<u64>,
     /// When it was last refreshed (or issued).
     pub last_refreshed_at: Option<u64>,
     /// When the access token was last used.

@@ -8,7 +8,7 @@ use redb::{
     Database, ReadTransaction, ReadableDatabase as _, ReadableTable as _, WriteTransaction,
 };
 
-use crate::crypto::{Cipher, Sealed, SecretKey, aad};
+use crate::crypto::{Cipher, KeyRing, Sealed, aad};
 use crate::error::StoreError;
 use crate::tables::{self, META, decode, encode};
 
@@ -21,7 +21,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Meta key of the schema version (4 bytes, little endian).
 const META_SCHEMA_VERSION: &str = "schema_version";
 /// Meta key of the key-check value (a JSON [`Sealed`]).
-const META_KEY_CHECK: &str = "key_check";
+pub(crate) const META_KEY_CHECK: &str = "key_check";
 /// What the key-check value decrypts to.
 const KEY_CHECK_PLAINTEXT: &str = "mooring key check v1";
 
@@ -56,16 +56,20 @@ impl WriteTx<'_> {
 }
 
 impl Store {
-    /// Opens the database at `path`, creating the file and every table if needed.
+    /// Opens the database at `path`, creating the file and every table if needed, and
+    /// restricting the file to its owner (mode 0600 on Unix).
     ///
-    /// A new database records [`SCHEMA_VERSION`] and a key-check value sealed with `key`.
-    /// An existing one must have the same schema version
-    /// ([`StoreError::IncompatibleSchema`]) and must have been created with `key`
-    /// ([`StoreError::WrongKey`]). A file that is not a Mooring database gives
-    /// [`StoreError::NotADatabase`]; one already open gives [`StoreError::AlreadyOpen`].
-    pub fn open(path: &Path, key: SecretKey) -> Result<Store, StoreError> {
-        let cipher = Cipher::new(&key);
-        drop(key);
+    /// `keys` is one [`SecretKey`](crate::SecretKey) (key id 0) or a [`KeyRing`]. A new
+    /// database records [`SCHEMA_VERSION`] and a key-check value sealed with the current
+    /// key. An existing one must have the same schema version
+    /// ([`StoreError::IncompatibleSchema`]) and its key-check value must open with the
+    /// ring's key of the same id ([`StoreError::WrongKey`]). A file that is not a Mooring
+    /// database gives [`StoreError::NotADatabase`]; one already open gives
+    /// [`StoreError::AlreadyOpen`].
+    pub fn open(path: &Path, keys: impl Into<KeyRing>) -> Result<Store, StoreError> {
+        let keys = keys.into();
+        let cipher = Cipher::from_ring(&keys);
+        drop(keys);
         let not_a_database = |detail: String| StoreError::NotADatabase {
             path: path.to_path_buf(),
             detail,
@@ -73,6 +77,7 @@ impl Store {
         let db = contain_panic(
             || {
                 let db = Database::create(path).map_err(|e| open_error(path, e))?;
+                crate::private_files::restrict_file(path);
                 initialise(&db, &cipher, path)?;
                 Ok(db)
             },
@@ -127,6 +132,11 @@ impl Store {
             },
             StoreError::Panicked,
         )
+    }
+
+    /// The raw database, for modules that work across tables (key rotation).
+    pub(crate) fn db(&self) -> &Database {
+        &self.inner.db
     }
 
     /// Runs `f` on a consistent read snapshot.

@@ -22,6 +22,11 @@ impl JsonById {
         JsonById { name }
     }
 
+    /// The table's name, for error messages.
+    pub(crate) const fn name(self) -> &'static str {
+        self.name
+    }
+
     /// The redb definition.
     pub(crate) const fn def(self) -> TableDefinition<'static, &'static str, &'static [u8]> {
         TableDefinition::new(self.name)
@@ -39,6 +44,11 @@ pub(crate) const PLUGINS: JsonById = JsonById::new("plugins");
 /// provider id → active sha256.
 pub(crate) const ACTIVE_PLUGINS: TableDefinition<&str, &str> =
     TableDefinition::new("active_plugins");
+/// provider id → `ProviderPlugins`: history, canary and approved capabilities.
+pub(crate) const PROVIDER_PLUGINS: JsonById = JsonById::new("provider_plugins");
+/// (connection, stream) → the cursor format the stored cursor was written under.
+pub(crate) const CURSOR_FORMATS: TableDefinition<(&str, &str), &str> =
+    TableDefinition::new("cursor_formats");
 /// (sha256, engine compatibility hash) → compiled artifact.
 pub(crate) const COMPILED: TableDefinition<(&str, &str), &[u8]> =
     TableDefinition::new("compiled_plugins");
@@ -82,11 +92,19 @@ pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(PLUGIN_BLOBS)?;
     txn.open_table(ACTIVE_PLUGINS)?;
     txn.open_table(COMPILED)?;
-    for def in [PLUGINS, INTEGRATIONS, CONNECTIONS, GRANTS, FLOWS] {
+    for def in [
+        PLUGINS,
+        PROVIDER_PLUGINS,
+        INTEGRATIONS,
+        CONNECTIONS,
+        GRANTS,
+        FLOWS,
+    ] {
         txn.open_table(def.def())?;
     }
     txn.open_table(PLUGIN_STATE)?;
     txn.open_table(CURSORS)?;
+    txn.open_table(CURSOR_FORMATS)?;
     txn.open_table(RECORDS)?;
     txn.open_table(RECORD_CHANGES)?;
     txn.open_table(STREAM_STATS)?;

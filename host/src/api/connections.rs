@@ -38,6 +38,13 @@ pub struct ConnectionView {
     pub created_at: u64,
     /// Last change.
     pub updated_at: u64,
+    /// When the refresh token dies unless used (ms since epoch); detail view only.
+    #[serde(default)]
+    pub refresh_token_expires_at: Option<u64>,
+    /// When the refresh token dies whatever its use, if the provider said; detail view
+    /// only.
+    #[serde(default)]
+    pub refresh_token_hard_expires_at: Option<u64>,
 }
 
 /// A tenant as the API shows it.
@@ -68,6 +75,8 @@ impl From<&Connection> for ConnectionView {
             last_sync_at: c.last_sync_at,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            refresh_token_expires_at: None,
+            refresh_token_hard_expires_at: None,
         }
     }
 }
@@ -174,9 +183,63 @@ pub async fn get(
     State(app): State<App>,
     Path(id): Path<String>,
 ) -> Result<Json<ConnectionView>, ApiError> {
-    Ok(Json(ConnectionView::from(
-        &app.connections.connection(&id).await?,
-    )))
+    let connection = app.connections.connection(&id).await?;
+    let mut view = ConnectionView::from(&connection);
+    if let Some(grant_id) = connection.grant {
+        let grant = db(&app.store, move |s| s.grant(&grant_id))
+            .await
+            .map_err(ApiError::internal)?;
+        if let Some(grant) = grant {
+            view.refresh_token_expires_at = grant.refresh_expires_at;
+            view.refresh_token_hard_expires_at = grant.refresh_hard_expires_at;
+        }
+    }
+    Ok(Json(view))
+}
+
+/// Body of `PATCH /api/connections/{id}`: fields present are changed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionPatch {
+    /// Pin to this plugin version; `null` unpins (follow the active version).
+    #[serde(default, deserialize_with = "present")]
+    plugin_version: Option<Option<String>>,
+    /// Approve what the pinned version asks for beyond the approved set.
+    #[serde(default)]
+    approve_capabilities: bool,
+}
+
+/// Tells an explicit `null` (Some(None)) from an absent field (None).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `PATCH /api/connections/{id}` `{plugin_version}`: pin the connection to a plugin
+/// version, or unpin it with `null`.
+pub async fn patch(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Json(body): Json<ConnectionPatch>,
+) -> Result<Json<ConnectionView>, ApiError> {
+    let connection = app.connections.connection(&id).await?;
+    let Some(version) = body.plugin_version else {
+        return Ok(Json(ConnectionView::from(&connection)));
+    };
+    let integration = app.connections.integration(&connection.integration).await?;
+    let updated = app
+        .plugins
+        .pin(
+            &id,
+            &integration.provider,
+            version.as_deref(),
+            body.approve_capabilities,
+        )
+        .await?;
+    Ok(Json(ConnectionView::from(&updated)))
 }
 
 /// `GET /api/connections/{id}/events`: the connection's transitions, oldest first.

@@ -18,11 +18,7 @@ pub async fn create(
         return Err(ApiError::bad_request(format!(
             "no plugin for provider {:?} is loaded; loaded: {:?}",
             spec.provider,
-            app.registry
-                .list()
-                .into_iter()
-                .map(|p| p.id)
-                .collect::<Vec<_>>()
+            app.registry.providers()
         )));
     }
     let redirect = app.config.redirect_uri();

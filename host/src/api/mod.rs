@@ -5,12 +5,14 @@ pub mod auth;
 mod callback;
 pub mod connections;
 pub mod error;
+mod events;
 mod integrations;
 mod page;
 mod plugins;
 pub mod sync;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{get, post};
 
@@ -20,7 +22,18 @@ pub use error::ApiError;
 /// The whole router for `app`.
 pub fn router(app: App) -> Router {
     let api = Router::new()
-        .route("/plugins", get(plugins::list))
+        .route(
+            "/plugins",
+            get(plugins::list)
+                .post(plugins::upload)
+                .layer(DefaultBodyLimit::max(
+                    app.config.limits.upload_bytes.saturating_add(1),
+                )),
+        )
+        .route("/events", get(events::list))
+        .route("/plugins/{provider}/activate", post(plugins::activate))
+        .route("/plugins/{provider}/rollback", post(plugins::rollback))
+        .route("/plugins/{provider}/canary", post(plugins::canary))
         .route(
             "/integrations",
             get(integrations::list).post(integrations::create),
@@ -31,7 +44,9 @@ pub fn router(app: App) -> Router {
         )
         .route(
             "/connections/{id}",
-            get(connections::get).delete(connections::delete),
+            get(connections::get)
+                .delete(connections::delete)
+                .patch(connections::patch),
         )
         .route("/connections/{id}/events", get(connections::events))
         .route("/connections/{id}/tenant", post(connections::select_tenant))

@@ -6,8 +6,8 @@ use super::grants::{
     FlowFacts, GrantService, RefreshWhy, StagedGrant, db, info, store_error, token_store_error,
 };
 use super::secrets::{Slot, new_id, open};
-use crate::runtime::bindings::types::{Fields, RevokeFormat, TokenError, TokenInfo};
 use crate::runtime::capabilities::broker::{BoxFuture, BrokerError, GrantBroker, SecretText};
+use crate::runtime::types::{Fields, RevokeFormat, TokenError, TokenInfo};
 use crate::runtime::{CallContext, GrantTarget, PluginInfo};
 
 impl GrantBroker for GrantService {
@@ -130,10 +130,7 @@ impl GrantBroker for GrantService {
                 TokenError::Denied("the authorization flow is no longer in progress".into())
             })?;
             let integration = ctx.integration.clone().unwrap_or_default();
-            let creds = self
-                .credentials(&integration, plugin)
-                .await
-                .map_err(token_store_error)?;
+            let creds = self.credentials(&integration, plugin).await?;
             let verifier = match &pkce {
                 Some(sealed) => {
                     Some(open(&self.store, Slot::Pkce(state), sealed).map_err(token_store_error)?)
@@ -223,11 +220,8 @@ impl GrantBroker for GrantService {
                 None => open(&self.store, Slot::Access(&grant.id), &grant.access_token),
             }
             .map_err(token_store_error)?;
-            let creds = self
-                .credentials(&grant.integration, plugin)
-                .await
-                .map_err(token_store_error)?;
-            let url = self.overrides.apply_str(revoke_url);
+            let creds = self.credentials(&grant.integration, plugin).await?;
+            let url = self.endpoint(revoke_url)?;
             self.tokens.revoke(&url, &creds, &token, format).await
         })
     }

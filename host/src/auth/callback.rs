@@ -9,7 +9,7 @@ use super::connections::{
 };
 use super::grants::{FlowInFlight, StagedGrant, db};
 use super::reasons;
-use crate::runtime::bindings::types::Tenant;
+use crate::runtime::types::Tenant;
 use crate::runtime::{CallContext, GrantTarget};
 
 impl ConnectionService {
@@ -54,8 +54,7 @@ impl ConnectionService {
             });
         }
         let integration = self.integration(&connection.integration).await?;
-        let plugin =
-            self.plugin_for(&integration.provider, connection.pinned_version.as_deref())?;
+        let plugin = self.plugin_for(&integration.provider, Some(&connection))?;
         let kind = flow.kind;
         self.grants.begin_flow(FlowInFlight {
             flow,

@@ -12,8 +12,8 @@ use super::flows;
 use super::grants::{GrantService, RefreshWhy, db};
 use super::secrets::new_id;
 use crate::clock::SharedClock;
-use crate::runtime::bindings::types::Tenant;
 use crate::runtime::overrides::HostOverrides;
+use crate::runtime::types::{ConnectorError, Tenant};
 use crate::runtime::{CallContext, CallError, GrantTarget, Plugin, PluginRegistry, Runtime};
 
 /// Why a lifecycle operation failed; each maps to an API error.
@@ -129,13 +129,22 @@ impl ConnectionService {
             .ok_or_else(|| LifecycleError::NotFound(format!("connection {id:?} does not exist")))
     }
 
-    /// The plugin version a connection uses (its pin, else the provider's active one).
+    /// The plugin version a connection uses: its pin, else the provider's canary when
+    /// the connection falls in its share, else the active version (the active one for
+    /// a connection not yet created).
     pub fn plugin_for(
         &self,
         provider: &str,
-        pinned: Option<&str>,
+        connection: Option<&Connection>,
     ) -> Result<Arc<Plugin>, LifecycleError> {
-        self.registry.resolve(provider, pinned).map_err(|e| {
+        let resolved = match connection {
+            Some(c) => self
+                .registry
+                .resolve_for(provider, c.pinned_version.as_deref(), &c.id)
+                .map(|r| r.plugin),
+            None => self.registry.resolve(provider, None),
+        };
+        resolved.map_err(|e| {
             LifecycleError::Unavailable(format!("{e}; load the provider's plugin first"))
         })
     }
@@ -253,8 +262,7 @@ impl ConnectionService {
             )));
         }
         let integration = self.integration(&connection.integration).await?;
-        let plugin =
-            self.plugin_for(&integration.provider, connection.pinned_version.as_deref())?;
+        let plugin = self.plugin_for(&integration.provider, Some(&connection))?;
         let mut scopes = connection.scopes.clone();
         for scope in extra_scopes {
             if !scopes.contains(&scope) {
@@ -329,7 +337,7 @@ impl ConnectionService {
         let mut warning = None;
         if let (Some(tenant), Some(_)) = (&connection.tenant, &connection.grant) {
             let integration = self.integration(&connection.integration).await?;
-            match self.plugin_for(&integration.provider, connection.pinned_version.as_deref()) {
+            match self.plugin_for(&integration.provider, Some(&connection)) {
                 Ok(plugin) => {
                     let ctx = CallContext::for_connection(&integration.id, &connection.id);
                     if let Err(error) = self
@@ -337,7 +345,19 @@ impl ConnectionService {
                         .disconnect(&plugin, ctx, &tenant_of(tenant))
                         .await
                     {
-                        warning = Some(format!("the provider was not told: {error}"));
+                        // Not a reason to reconnect: the connection is going away.
+                        let reason = match &error {
+                            CallError::Connector(
+                                ConnectorError::ReauthRequired(m)
+                                | ConnectorError::Forbidden(m)
+                                | ConnectorError::Transient(m)
+                                | ConnectorError::InvalidData(m),
+                            ) => m.clone(),
+                            other => other.to_string(),
+                        };
+                        warning = Some(format!(
+                            "the grant could not be revoked at the provider; the connection is deleted here, revoke the app's access at the provider if needed: {reason}"
+                        ));
                     }
                 }
                 Err(error) => warning = Some(error.to_string()),
@@ -398,9 +418,7 @@ impl ConnectionService {
             let Ok(integration) = self.integration(&connection.integration).await else {
                 continue;
             };
-            let Ok(plugin) =
-                self.plugin_for(&integration.provider, connection.pinned_version.as_deref())
-            else {
+            let Ok(plugin) = self.plugin_for(&integration.provider, Some(&connection)) else {
                 continue;
             };
             let Some(after) = plugin.info.manifest.token_policy.keep_alive_after else {

@@ -7,9 +7,9 @@ use mooring_store::{Flow, FlowKind, Integration, Store, StoreError};
 use sha2::{Digest, Sha256};
 
 use super::secrets::{Slot, random_token, seal};
-use crate::runtime::bindings::types::Fields;
 use crate::runtime::overrides::HostOverrides;
 use crate::runtime::plugin::PluginInfo;
+use crate::runtime::types::Fields;
 
 /// How long a flow's `state` stays valid.
 pub const FLOW_LIFETIME_MS: u64 = 10 * 60 * 1000;
@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn pkce_challenge_is_s256_of_the_verifier() {
-        use crate::runtime::bindings::types::*;
+        use crate::runtime::types::*;
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
         let mut manifest = crate::runtime::plugin::empty_manifest();
         manifest.auth.authorize_url = "https://login.example.com/authorize".into();

@@ -10,12 +10,15 @@ use mooring_store::{ConnectionState, Flow, Grant, Store, StoreError};
 
 use super::reasons;
 use super::secrets::{Slot, open, seal};
-use super::tokens::{ClientCredentials, TokenEndpoint, TokenFacts, TokenSet};
+use super::tokens::{
+    ClientCredentials, REFRESH_HARD_LIFETIME_FIELDS, TokenEndpoint, TokenFacts, TokenSet,
+};
 use crate::clock::SharedClock;
 use crate::runtime::PluginInfo;
-use crate::runtime::bindings::types::{TokenError, TokenInfo};
 use crate::runtime::capabilities::broker::{BrokerError, SecretText};
+use crate::runtime::egress::{EgressAllow, EgressPolicy};
 use crate::runtime::overrides::HostOverrides;
+use crate::runtime::types::{TokenError, TokenInfo};
 
 /// An OAuth flow being completed: taken out of the store (so its `state` is spent) and
 /// holding the staged grant until the host accepts the tenants.
@@ -65,6 +68,8 @@ pub struct GrantService {
     clock: SharedClock,
     pub(crate) tokens: TokenEndpoint,
     pub(crate) overrides: HostOverrides,
+    /// Egress rules for the host's own token and revoke requests.
+    pub(crate) egress: EgressPolicy,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     flows: Mutex<HashMap<String, FlowInFlight>>,
 }
@@ -112,10 +117,28 @@ impl GrantService {
             store,
             clock,
             tokens,
+            egress: EgressPolicy::new(overrides.clone(), EgressAllow::default()),
             overrides,
             locks: Mutex::new(HashMap::new()),
             flows: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Use `egress` (the deployment's policy, with the operator's allowances) for token
+    /// and revoke requests; its overrides replace the ones given to [`new`](Self::new).
+    pub fn with_egress(mut self, egress: EgressPolicy) -> Self {
+        self.overrides = egress.overrides().clone();
+        self.egress = egress;
+        self
+    }
+
+    /// Where to send one of the host's own credentialed requests (`url` from the
+    /// manifest): through the egress rules, overrides applied.
+    pub(crate) fn endpoint(&self, url: &str) -> Result<String, TokenError> {
+        self.egress
+            .host_request(url)
+            .map(String::from)
+            .map_err(|e| TokenError::Denied(e.to_string()))
     }
 
     pub(crate) fn now(&self) -> u64 {
@@ -160,15 +183,18 @@ impl GrantService {
     }
 
     /// Everything a token request of `integration` under `plugin` needs: the client id
-    /// and secret, the token URL (remapped by host overrides) and the auth style.
+    /// and secret, the token URL (checked by the egress rules and remapped by host
+    /// overrides) and the auth style.
     pub(crate) async fn credentials(
         &self,
         integration: &str,
         plugin: &PluginInfo,
-    ) -> Result<ClientCredentials, StoreError> {
-        let (client_id, client_secret) = self.client(integration).await?;
+    ) -> Result<ClientCredentials, TokenError> {
+        let token_url = self.endpoint(&plugin.manifest.auth.token_url)?;
+        let (client_id, client_secret) =
+            self.client(integration).await.map_err(token_store_error)?;
         Ok(ClientCredentials {
-            token_url: self.overrides.apply_str(&plugin.manifest.auth.token_url),
+            token_url,
             client_id,
             client_secret,
             auth: plugin.manifest.auth.client_auth,
@@ -202,6 +228,13 @@ impl GrantService {
                 .refresh_expires_in
                 .or(policy.refresh_token_idle_lifetime)
                 .map(|s| now + s * 1000),
+            refresh_hard_expires_at: set
+                .facts
+                .extra
+                .iter()
+                .find(|(name, _)| REFRESH_HARD_LIFETIME_FIELDS.contains(&name.as_str()))
+                .and_then(|(_, value)| value.trim().parse::<u64>().ok())
+                .map(|s| now.saturating_add(s.saturating_mul(1000))),
             last_refreshed_at: Some(now),
             last_used_at: Some(now),
             scopes: set
@@ -285,10 +318,7 @@ impl GrantService {
         };
         let refresh_token =
             open(&self.store, Slot::Refresh(&grant.id), sealed_rt).map_err(token_store_error)?;
-        let creds = self
-            .credentials(&grant.integration, plugin)
-            .await
-            .map_err(token_store_error)?;
+        let creds = self.credentials(&grant.integration, plugin).await?;
         let mut outcome = self.tokens.refresh(&creds, &refresh_token, extra).await;
         if matches!(outcome, Err(TokenError::InvalidGrant(_)))
             && let Some(previous) = self.previous_within_grace(&grant, plugin)
@@ -354,6 +384,10 @@ impl GrantService {
     ) -> Result<Grant, StoreError> {
         let mut next =
             self.seal_grant(&grant.id, &grant.integration, set, plugin, &grant.scopes)?;
+        // A refresh that does not restate the absolute limit keeps the known one.
+        next.refresh_hard_expires_at = next
+            .refresh_hard_expires_at
+            .or(grant.refresh_hard_expires_at);
         match &set.refresh_token {
             Some(new_rt) if new_rt.as_str() != used_rt => {
                 next.previous_refresh_token = Some(seal(

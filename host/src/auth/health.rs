@@ -7,7 +7,7 @@ use mooring_store::ConnectionState;
 use super::connections::ConnectionService;
 use super::grants::db;
 use crate::runtime::CallError;
-use crate::runtime::bindings::types::ConnectorError;
+use crate::runtime::types::ConnectorError;
 
 /// The state a call error moves a connection to, with the reason, if any.
 pub fn consequence(error: &CallError) -> Option<(ConnectionState, String)> {

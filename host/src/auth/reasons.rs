@@ -1,7 +1,7 @@
 //! The reasons a person reads on a broken connection: each names the likely cause and
 //! what to do about it.
 
-use crate::runtime::bindings::types::TokenPolicy;
+use crate::runtime::types::TokenPolicy;
 
 const DAY_MS: u64 = 86_400_000;
 

@@ -18,8 +18,8 @@ use oauth2::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::runtime::bindings::types::{ClientAuth, RevokeFormat, TokenError};
-use crate::runtime::capabilities::broker::{BoxFuture, SecretText};
+use crate::runtime::capabilities::broker::{BoxFuture, SecretText, client_basic};
+use crate::runtime::types::{ClientAuth, RevokeFormat, TokenError};
 
 /// Every top-level field of a token response beyond the standard ones.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -50,6 +50,13 @@ const WITHHELD_FIELDS: &[&str] = &["id_token", "access_token", "refresh_token"];
 /// Extension fields some providers use for the refresh token's lifetime, in seconds.
 const REFRESH_LIFETIME_FIELDS: &[&str] =
     &["refresh_token_expires_in", "x_refresh_token_expires_in"];
+
+/// Extension fields some providers use for the refresh token's absolute lifetime (the
+/// limit no rotation extends), in seconds.
+pub(crate) const REFRESH_HARD_LIFETIME_FIELDS: &[&str] = &[
+    "refresh_token_hard_expires_in",
+    "x_refresh_token_hard_expires_in",
+];
 
 /// A token response: the secrets (for the store) and the facts (for the plugin).
 pub struct TokenSet {
@@ -99,7 +106,10 @@ impl TokenTransport for ReqwestTransport {
                 .body(body)
                 .send()
                 .await
-                .map_err(|e| TransportError(e.without_url().to_string()))?;
+                .map_err(|e| match crate::runtime::egress::denial_in(&e) {
+                    Some(denied) => TransportError(denied.to_string()),
+                    None => TransportError(e.without_url().to_string()),
+                })?;
             let mut builder = http::Response::builder().status(response.status());
             for (name, value) in response.headers() {
                 builder = builder.header(name, value);
@@ -115,15 +125,38 @@ impl TokenTransport for ReqwestTransport {
     }
 }
 
-/// The oauth2 crate's view of a [`TokenTransport`].
-struct OAuthHttp(Arc<dyn TokenTransport>);
+/// The oauth2 crate's view of a [`TokenTransport`]; the third field records the
+/// status of the last response, so errors can name it without quoting the body.
+struct OAuthHttp(
+    Arc<dyn TokenTransport>,
+    Vec<(oauth2::http::HeaderName, oauth2::http::HeaderValue)>,
+    std::sync::atomic::AtomicU16,
+);
+
+impl OAuthHttp {
+    /// The status of the last response (0 before one arrived).
+    fn status(&self) -> u16 {
+        self.2.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
 
 impl<'c> oauth2::AsyncHttpClient<'c> for OAuthHttp {
     type Error = TransportError;
     type Future = BoxFuture<'c, Result<HttpResponse, TransportError>>;
 
-    fn call(&'c self, request: HttpRequest) -> Self::Future {
-        self.0.send(request)
+    fn call(&'c self, mut request: HttpRequest) -> Self::Future {
+        for (name, value) in &self.1 {
+            request.headers_mut().insert(name.clone(), value.clone());
+        }
+        let sent = self.0.send(request);
+        Box::pin(async move {
+            let response = sent.await?;
+            self.2.store(
+                response.status().as_u16(),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            Ok(response)
+        })
     }
 }
 
@@ -170,8 +203,8 @@ impl TokenEndpoint {
         self.transport.send(request).await
     }
 
-    fn http(&self) -> OAuthHttp {
-        OAuthHttp(self.transport.clone())
+    fn http(&self, extras: super::token_extras::TokenExtras) -> OAuthHttp {
+        OAuthHttp(self.transport.clone(), extras.headers, Default::default())
     }
 
     /// Exchange an authorization code (with the PKCE verifier when the flow has one).
@@ -190,13 +223,15 @@ impl TokenEndpoint {
         if let Some(verifier) = pkce_verifier {
             request = request.set_pkce_verifier(PkceCodeVerifier::new(verifier.to_owned()));
         }
-        for (name, value) in extra {
-            request = request.add_extra_param(name.clone(), value.clone());
+        let mut extras = super::token_extras::split(extra)?;
+        for (name, value) in std::mem::take(&mut extras.params) {
+            request = request.add_extra_param(name, value);
         }
+        let http = self.http(extras);
         let response = request
-            .request_async(&self.http())
+            .request_async(&http)
             .await
-            .map_err(classify)?;
+            .map_err(|e| classify(e, http.status()))?;
         Ok(token_set(response))
     }
 
@@ -210,13 +245,15 @@ impl TokenEndpoint {
         let client = self.client(creds)?;
         let token = RefreshToken::new(refresh_token.to_owned());
         let mut request = client.exchange_refresh_token(&token);
-        for (name, value) in extra {
-            request = request.add_extra_param(name.clone(), value.clone());
+        let mut extras = super::token_extras::split(extra)?;
+        for (name, value) in std::mem::take(&mut extras.params) {
+            request = request.add_extra_param(name, value);
         }
+        let http = self.http(extras);
         let response = request
-            .request_async(&self.http())
+            .request_async(&http)
             .await
-            .map_err(classify)?;
+            .map_err(|e| classify(e, http.status()))?;
         Ok(token_set(response))
     }
 
@@ -236,12 +273,12 @@ impl TokenEndpoint {
             .header(http::header::ACCEPT, "application/json");
         match creds.auth {
             ClientAuth::Basic => {
-                let basic = base64::engine::general_purpose::STANDARD.encode(format!(
-                    "{}:{}",
-                    creds.client_id,
-                    creds.client_secret.as_str()
-                ));
-                builder = builder.header(http::header::AUTHORIZATION, format!("Basic {basic}"));
+                let basic = client_basic(&creds.client_id, &creds.client_secret);
+                let mut value = http::HeaderValue::from_str(&basic).map_err(|_| {
+                    TokenError::Denied("the client credentials are not a valid header".into())
+                })?;
+                value.set_sensitive(true);
+                builder = builder.header(http::header::AUTHORIZATION, value);
             }
             ClientAuth::RequestBody => {
                 form.push(("client_id", &creds.client_id));
@@ -271,61 +308,72 @@ impl TokenEndpoint {
             .header(http::header::CONTENT_TYPE, content_type)
             .body(body)
             .map_err(|e| TokenError::Denied(format!("revoke request: {e}")))?;
-        let response = self
-            .call(request)
-            .await
-            .map_err(|e| TokenError::Transient(e.0))?;
+        let response = self.call(request).await.map_err(|e| {
+            TokenError::Transient(format!("revocation endpoint unreachable: {}", e.0))
+        })?;
         let status = response.status().as_u16();
         match status {
             200..=299 => Ok(()),
             500..=599 => Err(TokenError::Transient(format!(
                 "revocation endpoint answered {status}"
             ))),
-            _ => Err(error_from_body(status, response.body())),
+            _ => Err(error_from_body(
+                "revocation endpoint",
+                status,
+                response.body(),
+            )),
         }
     }
 }
 
-fn error_from_body(status: u16, body: &[u8]) -> TokenError {
+/// A refusal from `endpoint` (named in the message, so it is not mistaken for another).
+fn error_from_body(endpoint: &str, status: u16, body: &[u8]) -> TokenError {
     let parsed: Option<BasicErrorResponse> = serde_json::from_slice(body).ok();
-    match parsed {
-        Some(error) => server_error(&error),
-        None => TokenError::Rejected(format!("the endpoint answered {status}")),
+    match parsed.as_ref().map(server_error) {
+        Some(TokenError::InvalidGrant(m)) => TokenError::InvalidGrant(format!("{endpoint}: {m}")),
+        Some(TokenError::InvalidClient(m)) => TokenError::InvalidClient(format!("{endpoint}: {m}")),
+        Some(TokenError::InvalidScope(m)) => TokenError::InvalidScope(format!("{endpoint}: {m}")),
+        Some(other) => other,
+        None => TokenError::Rejected(format!("the {endpoint} answered {status}")),
     }
 }
 
+/// An error response as its RFC 6749 error code only. Text the endpoint wrote
+/// (`error_description`, a nonstandard code) is never quoted: a broken or hostile
+/// endpoint may echo tokens there, and errors reach logs, events and run history.
 fn server_error(error: &BasicErrorResponse) -> TokenError {
-    let description = error.error_description().cloned().unwrap_or_default();
-    let text = |code: &str| {
-        if description.is_empty() {
-            code.to_owned()
-        } else {
-            format!("{code}: {description}")
-        }
-    };
     match error.error() {
-        BasicErrorResponseType::InvalidGrant => TokenError::InvalidGrant(text("invalid_grant")),
+        BasicErrorResponseType::InvalidGrant => TokenError::InvalidGrant("invalid_grant".into()),
         BasicErrorResponseType::InvalidClient | BasicErrorResponseType::UnauthorizedClient => {
-            TokenError::InvalidClient(text("invalid_client"))
+            TokenError::InvalidClient("invalid_client".into())
         }
-        BasicErrorResponseType::InvalidScope => TokenError::InvalidScope(text("invalid_scope")),
-        other => TokenError::Rejected(text(other.as_ref())),
+        BasicErrorResponseType::InvalidScope => TokenError::InvalidScope("invalid_scope".into()),
+        BasicErrorResponseType::Extension(_) => {
+            TokenError::Rejected("a nonstandard error code".into())
+        }
+        other => TokenError::Rejected(other.as_ref().to_owned()),
     }
 }
 
-fn classify(error: RequestTokenError<TransportError, BasicErrorResponse>) -> TokenError {
+/// A failed token request as the response status and a classification; nothing the
+/// endpoint sent (body, headers) is quoted.
+fn classify(
+    error: RequestTokenError<TransportError, BasicErrorResponse>,
+    status: u16,
+) -> TokenError {
     match error {
         RequestTokenError::ServerResponse(error) => server_error(&error),
         RequestTokenError::Request(error) => {
             TokenError::Transient(format!("token endpoint unreachable: {error}"))
         }
-        RequestTokenError::Parse(_, body) => {
-            let excerpt: String = String::from_utf8_lossy(&body).chars().take(120).collect();
-            TokenError::Transient(format!(
-                "token endpoint sent an unreadable answer: {excerpt}"
-            ))
-        }
-        RequestTokenError::Other(message) => TokenError::Transient(message),
+        RequestTokenError::Parse(_, body) => TokenError::Transient(format!(
+            "token endpoint answered {status} with a body that is not a token response \
+             ({} bytes, not shown)",
+            body.len()
+        )),
+        RequestTokenError::Other(_) => TokenError::Transient(format!(
+            "token endpoint answered {status} with an unexpected response (not shown)"
+        )),
     }
 }
 
@@ -404,19 +452,76 @@ mod tests {
 
     #[test]
     fn token_errors_are_classified() {
+        let at = "revocation endpoint";
         let body = br#"{"error":"invalid_grant"}"#;
         assert!(matches!(
-            error_from_body(400, body),
+            error_from_body(at, 400, body),
             TokenError::InvalidGrant(_)
         ));
         let body = br#"{"error":"invalid_client","error_description":"bad secret"}"#;
         assert_eq!(
-            error_from_body(401, body),
-            TokenError::InvalidClient("invalid_client: bad secret".into())
+            error_from_body(at, 401, body),
+            TokenError::InvalidClient("revocation endpoint: invalid_client".into())
         );
-        assert!(matches!(
-            error_from_body(400, b"<html>"),
-            TokenError::Rejected(_)
-        ));
+        let body = br#"{"error":"SECRET-CODE-at-1","error_description":"SECRET-at-2"}"#;
+        let shown = format!("{:?}", error_from_body(at, 400, body));
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert_eq!(
+            error_from_body(at, 401, b"<html>"),
+            TokenError::Rejected("the revocation endpoint answered 401".into())
+        );
+    }
+
+    /// Records each request's `Authorization` header and answers a fixed token.
+    #[derive(Default)]
+    struct Capture(std::sync::Mutex<Vec<String>>);
+
+    impl TokenTransport for Capture {
+        fn send(
+            &self,
+            request: HttpRequest,
+        ) -> BoxFuture<'_, Result<HttpResponse, TransportError>> {
+            let auth = request
+                .headers()
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            if let Ok(mut seen) = self.0.lock() {
+                seen.push(auth);
+            }
+            Box::pin(async {
+                http::Response::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(br#"{"access_token":"a","token_type":"bearer"}"#.to_vec())
+                    .map_err(|e| TransportError(e.to_string()))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn token_and_revoke_requests_build_the_same_basic_header() {
+        let capture = Arc::new(Capture::default());
+        let endpoint = TokenEndpoint::new(capture.clone());
+        let creds = ClientCredentials {
+            token_url: "https://auth.example.com/token".into(),
+            client_id: "id:1".into(),
+            client_secret: SecretText::new("s+e%c:r t".into()),
+            auth: ClientAuth::Basic,
+        };
+        endpoint.refresh(&creds, "rt", &[]).await.expect("refresh");
+        endpoint
+            .revoke(
+                "https://auth.example.com/revoke",
+                &creds,
+                "rt",
+                RevokeFormat::Form,
+            )
+            .await
+            .expect("revoke");
+        let expected = client_basic("id:1", "s+e%c:r t");
+        let seen = capture.0.lock().expect("lock").clone();
+        assert_eq!(seen, vec![expected.to_string(), expected.to_string()]);
     }
 }

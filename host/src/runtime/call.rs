@@ -6,15 +6,15 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use wasmtime::component::{ComponentNamedList, Instance, InstancePre, Lift, Lower};
+use wasmtime::component::{Instance, InstancePre};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use super::Runtime;
-use super::bindings::types::{Batch, ConnectorError, Fields, Manifest, Tenant, TokenInfo};
-use super::bindings::{Connector, ConnectorPre};
 use super::context::CallContext;
 use super::host_state::HostState;
 use super::plugin::{Plugin, PluginInfo};
+use super::types::{Batch, ConnectorError, Fields, Manifest, Tenant, TokenInfo};
+use super::wit::WitVersion;
 
 /// Why a plugin call did not produce a result.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
@@ -91,7 +91,7 @@ pub fn describe(error: &ConnectorError) -> String {
 /// The text of wasmtime's (private) hostcall-fuel error.
 const HOSTCALL_FUEL_EXHAUSTED: &str = "fuel allocated for hostcalls has been exhausted";
 
-/// A boxed export invocation, borrowing the bindings and the store.
+/// A boxed export invocation, borrowing the store.
 pub(crate) type Invoke<'a, R> =
     Pin<Box<dyn Future<Output = wasmtime::Result<Result<R, ConnectorError>>> + Send + 'a>>;
 
@@ -157,35 +157,9 @@ impl Runtime {
         store
     }
 
-    /// Instantiate `pre` in a fresh store and run `invoke` on the world bindings
-    /// under the call limits. Loading a plugin uses this; the export calls below take
-    /// the cheaper [`Runtime::call_export`] path.
-    pub(crate) async fn run<R, F>(
-        &self,
-        pre: &ConnectorPre<HostState>,
-        plugin: Arc<PluginInfo>,
-        ctx: CallContext,
-        invoke: F,
-    ) -> Result<R, CallError>
-    where
-        R: Send + 'static,
-        F: for<'a> FnOnce(&'a Connector, &'a mut Store<HostState>) -> Invoke<'a, R>
-            + Send
-            + 'static,
-    {
-        self.run_instance(pre.instance_pre(), plugin, ctx, |instance, store| {
-            Box::pin(async move {
-                // Looks up and type-checks every export: fine once per load.
-                let connector = Connector::new(&mut *store, &instance)?;
-                invoke(&connector, store).await
-            })
-        })
-        .await
-    }
-
     /// Instantiate `pre` in a fresh store and run `invoke` on the new instance under
     /// the call limits: memory, CPU budget, hostcall fuel and wall-clock timeout.
-    async fn run_instance<R, F>(
+    pub(crate) async fn run_instance<R, F>(
         &self,
         pre: &InstancePre<HostState>,
         plugin: Arc<PluginInfo>,
@@ -225,50 +199,36 @@ impl Runtime {
         }
     }
 
-    /// Instantiate `pre` and call its export `name` under the call limits.
+    /// Instantiate `plugin` and run `invoke` (one export call of the plugin's world
+    /// version, see [`super::wit`]) under the call limits.
     ///
-    /// Only that one export is looked up and type-checked (the world bindings would
-    /// check all six on every instantiation).
-    async fn call_export<P, R, T>(
+    /// The export calls look up and type-check only the export they call (the full
+    /// world bindings would check all six on every instantiation).
+    async fn call_export<T, F>(
         &self,
         plugin: &Plugin,
         ctx: CallContext,
-        name: &'static str,
-        params: P,
-        unwrap: fn(R) -> Result<T, ConnectorError>,
+        invoke: F,
     ) -> Result<T, CallError>
     where
-        P: ComponentNamedList + Lower + Send + Sync + 'static,
-        R: ComponentNamedList + Lift + Send + Sync + 'static,
-        T: Send + 'static,
+        T: Send,
+        F: for<'a> FnOnce(WitVersion, Instance, &'a mut Store<HostState>) -> Invoke<'a, T> + Send,
     {
+        let version = plugin.pre.version();
         self.run_instance(
             plugin.pre.instance_pre(),
             plugin.info.clone(),
             ctx,
-            move |instance, store| {
-                Box::pin(async move {
-                    let func = instance.get_typed_func::<P, R>(&mut *store, name)?;
-                    let result = func.call_async(&mut *store, params).await?;
-                    Ok(unwrap(result))
-                })
-            },
+            move |instance, store| invoke(version, instance, store),
         )
         .await
     }
 
     /// `describe()` of a loaded plugin.
-    pub async fn describe(
-        &self,
-        plugin: &Plugin,
-    ) -> Result<super::bindings::types::Manifest, CallError> {
-        self.call_export(
-            plugin,
-            CallContext::detached(),
-            "describe",
-            (),
-            |(m,): (Manifest,)| Ok(m),
-        )
+    pub async fn describe(&self, plugin: &Plugin) -> Result<Manifest, CallError> {
+        self.call_export(plugin, CallContext::detached(), |wit, i, s| {
+            Box::pin(wit.describe(i, s))
+        })
         .await
     }
 
@@ -280,13 +240,9 @@ impl Runtime {
         scopes: &[String],
     ) -> Result<Fields, CallError> {
         let scopes = scopes.to_vec();
-        self.call_export(
-            plugin,
-            ctx,
-            "authorize-params",
-            (scopes,),
-            |(f,): (Fields,)| Ok(f),
-        )
+        self.call_export(plugin, ctx, move |wit, i, s| {
+            Box::pin(wit.authorize_params(i, s, scopes))
+        })
         .await
     }
 
@@ -298,26 +254,16 @@ impl Runtime {
         params: &Fields,
     ) -> Result<Vec<Tenant>, CallError> {
         let params = params.clone();
-        self.call_export(
-            plugin,
-            ctx,
-            "complete-authorization",
-            (params,),
-            |(r,): (Result<Vec<Tenant>, ConnectorError>,)| r,
-        )
+        self.call_export(plugin, ctx, move |wit, i, s| {
+            Box::pin(wit.complete_authorization(i, s, params))
+        })
         .await
     }
 
     /// `refresh()`.
     pub async fn refresh(&self, plugin: &Plugin, ctx: CallContext) -> Result<TokenInfo, CallError> {
-        self.call_export(
-            plugin,
-            ctx,
-            "refresh",
-            (),
-            |(r,): (Result<TokenInfo, ConnectorError>,)| r,
-        )
-        .await
+        self.call_export(plugin, ctx, |wit, i, s| Box::pin(wit.refresh(i, s)))
+            .await
     }
 
     /// `sync(stream, tenant, cursor)`: one page. Pages over the batch cap are refused.
@@ -329,15 +275,12 @@ impl Runtime {
         tenant: &Tenant,
         cursor: Option<&str>,
     ) -> Result<Batch, CallError> {
-        let params = (stream.to_owned(), tenant.clone(), cursor.map(str::to_owned));
+        let (stream, tenant) = (stream.to_owned(), tenant.clone());
+        let cursor = cursor.map(str::to_owned);
         let batch = self
-            .call_export(
-                plugin,
-                ctx,
-                "sync",
-                params,
-                |(r,): (Result<Batch, ConnectorError>,)| r,
-            )
+            .call_export(plugin, ctx, move |wit, i, s| {
+                Box::pin(wit.sync(i, s, stream, tenant, cursor))
+            })
             .await?;
         let bytes: usize = batch
             .records
@@ -359,13 +302,10 @@ impl Runtime {
         ctx: CallContext,
         tenant: &Tenant,
     ) -> Result<(), CallError> {
-        self.call_export(
-            plugin,
-            ctx,
-            "disconnect",
-            (tenant.clone(),),
-            |(r,): (Result<(), ConnectorError>,)| r,
-        )
+        let tenant = tenant.clone();
+        self.call_export(plugin, ctx, move |wit, i, s| {
+            Box::pin(wit.disconnect(i, s, tenant))
+        })
         .await
     }
 }

@@ -119,5 +119,3 @@ impl WasiView for HostState {
         }
     }
 }
-
-impl super::bindings::types::Host for HostState {}

@@ -33,6 +33,8 @@ pub struct RuntimeLimits {
     pub log_lines_per_call: u32,
     /// Plugin instances alive at once (sizes the pooling allocator); further calls wait.
     pub max_instances: u32,
+    /// Largest component accepted by `POST /api/plugins`, in bytes.
+    pub upload_bytes: usize,
 }
 
 impl Default for RuntimeLimits {
@@ -49,6 +51,7 @@ impl Default for RuntimeLimits {
             read_timeout_millis: 60_000,
             log_lines_per_call: 200,
             max_instances: 64,
+            upload_bytes: 32 << 20,
         }
     }
 }

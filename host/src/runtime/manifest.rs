@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use url::Url;
 
 use super::allow::AllowedHosts;
-use super::bindings::types::Manifest;
+use super::egress::{EgressError, EgressPolicy};
+use super::types::Manifest;
 
 /// Why a manifest is not acceptable; each names the offending field.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -40,25 +41,46 @@ pub enum ManifestError {
         /// Its host.
         host: String,
     },
+    /// A host or endpoint the deployment's egress policy refuses (IP literal, port,
+    /// userinfo).
+    #[error("manifest {field}: {source}")]
+    Egress {
+        /// Which field.
+        field: &'static str,
+        /// The egress rule it breaks.
+        source: EgressError,
+    },
     /// Two streams share a name, or a stream has an empty name or key.
     #[error("manifest stream {0:?} is duplicated or incomplete")]
     BadStream(String),
 }
 
-fn parse_endpoint(field: &'static str, text: &str) -> Result<Url, ManifestError> {
-    let bad = || ManifestError::BadUrl {
-        field,
-        url: text.to_owned(),
-    };
-    let url = Url::parse(text).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(bad());
-    }
-    Ok(url)
+fn parse_endpoint(
+    field: &'static str,
+    text: &str,
+    egress: &EgressPolicy,
+) -> Result<Url, ManifestError> {
+    egress.check_manifest_url(text).map_err(|e| match e {
+        EgressError::BadUrl(_) => ManifestError::BadUrl {
+            field,
+            url: text.to_owned(),
+        },
+        source => ManifestError::Egress { field, source },
+    })
 }
 
-/// Validate `manifest`, returning its parsed version and allow-list.
+/// Validate `manifest` under the default egress policy (no allowances).
 pub fn validate(manifest: &Manifest) -> Result<(semver::Version, AllowedHosts), ManifestError> {
+    validate_for(manifest, &EgressPolicy::default())
+}
+
+/// Validate `manifest`, returning its parsed version and allow-list; its hosts and
+/// endpoints must pass `egress`'s manifest rules (no userinfo; IP literals and
+/// non-default ports only with the operator's allowance).
+pub fn validate_for(
+    manifest: &Manifest,
+    egress: &EgressPolicy,
+) -> Result<(semver::Version, AllowedHosts), ManifestError> {
     let id_ok = !manifest.id.is_empty()
         && manifest.id.len() <= 64
         && manifest
@@ -75,13 +97,21 @@ pub fn validate(manifest: &Manifest) -> Result<(semver::Version, AllowedHosts), 
             reason: e.to_string(),
         })?;
     let allowed = AllowedHosts::new(&manifest.allowed_hosts)?;
-    parse_endpoint("authorize-url", &manifest.auth.authorize_url)?;
+    for host in &manifest.allowed_hosts {
+        egress
+            .check_manifest_host(host)
+            .map_err(|source| ManifestError::Egress {
+                field: "allowed-hosts",
+                source,
+            })?;
+    }
+    parse_endpoint("authorize-url", &manifest.auth.authorize_url, egress)?;
     let mut endpoints = vec![(
         "token-url",
-        parse_endpoint("token-url", &manifest.auth.token_url)?,
+        parse_endpoint("token-url", &manifest.auth.token_url, egress)?,
     )];
     if let Some(revoke) = &manifest.auth.revoke_url {
-        endpoints.push(("revoke-url", parse_endpoint("revoke-url", revoke)?));
+        endpoints.push(("revoke-url", parse_endpoint("revoke-url", revoke, egress)?));
     }
     for (field, url) in endpoints {
         let host = url.host_str().unwrap_or_default();

@@ -6,13 +6,18 @@
 //! - [`Runtime::load`] turns component bytes into a [`Plugin`].
 //! - [`Runtime::sync`] and friends call one export under [`RuntimeLimits`].
 //! - [`PluginRegistry`] keeps the versions per provider and the active pointer.
+//! - [`types`] holds the host-neutral types of everything that crosses the plugin
+//!   boundary; [`wit`] holds one module per supported WIT world version (its
+//!   `bindgen!`, import adapters, export calls and conversions) and the dispatch over
+//!   them. Generated bindings never leave [`wit`]; see `wit/README.md` for adding a
+//!   version.
 
 pub mod allow;
-pub mod bindings;
 pub mod cache;
 mod call;
 pub mod capabilities;
 pub mod context;
+pub mod egress;
 pub mod engine;
 pub mod host_state;
 pub mod limits;
@@ -20,11 +25,13 @@ pub mod manifest;
 pub mod overrides;
 pub mod plugin;
 pub mod registry;
+pub mod types;
+pub mod wit;
 
 use std::sync::Arc;
 
 use wasmtime::Engine;
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::Linker;
 
 pub use call::{CallError, describe};
 pub use capabilities::Capabilities;
@@ -53,6 +60,8 @@ pub struct Runtime {
     compat_key: String,
     /// One permit per instance slot: calls beyond the pool wait instead of failing.
     slots: Arc<tokio::sync::Semaphore>,
+    /// Components compiled by this runtime (cache misses), for tests and benchmarks.
+    compilations: std::sync::atomic::AtomicU64,
     _ticker: engine::EpochTicker,
 }
 
@@ -73,8 +82,7 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         let link = |e: wasmtime::Error| RuntimeError::Engine(format!("linking failed: {e:#}"));
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(link)?;
-        bindings::Connector::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
-            .map_err(link)?;
+        wit::add_to_linker(&mut linker).map_err(link)?;
         let ticker = engine::EpochTicker::start(&engine)?;
         let compat_key = engine::compatibility_key(&engine);
         let slots = Arc::new(tokio::sync::Semaphore::new(
@@ -88,6 +96,7 @@ impl Runtime {
             allocator,
             compat_key,
             slots,
+            compilations: std::sync::atomic::AtomicU64::new(0),
             _ticker: ticker,
         })
     }
@@ -110,6 +119,12 @@ impl Runtime {
     /// The limits every call runs under.
     pub fn limits(&self) -> &RuntimeLimits {
         &self.limits
+    }
+
+    /// How many components this runtime compiled (loads served from the artifact
+    /// cache do not count).
+    pub fn compilations(&self) -> u64 {
+        self.compilations.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The capability backends.

@@ -69,6 +69,24 @@ impl HostOverrides {
         self.map.extend(other.map);
     }
 
+    /// Whether `host` (a URL's host name) is remapped.
+    pub fn remaps(&self, host: &str) -> bool {
+        self.map.contains_key(&host.to_ascii_lowercase())
+    }
+
+    /// Whether `host` is the host of some override's base URL.
+    pub fn is_target(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        self.target_hosts().any(|t| t == host)
+    }
+
+    /// The hosts of the override base URLs (lower case, IPv6 in brackets).
+    pub fn target_hosts(&self) -> impl Iterator<Item = String> + '_ {
+        self.map
+            .values()
+            .filter_map(|base| base.host_str().map(str::to_ascii_lowercase))
+    }
+
     /// Whether there are no remappings.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()

@@ -6,11 +6,11 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 
 use super::allow::AllowedHosts;
-use super::bindings::ConnectorPre;
-use super::bindings::types::Manifest;
 use super::cache::ArtifactCache;
 use super::context::CallContext;
 use super::manifest::ManifestError;
+use super::types::Manifest;
+use super::wit::{self, ConnectorPre, WitVersion, WorldError};
 use super::{CallError, Runtime};
 
 /// What the host knows about a plugin version; shared by all its calls.
@@ -46,7 +46,7 @@ impl PluginInfo {
 
 /// A manifest with every field empty or off (a base for placeholders and tests).
 pub(crate) fn empty_manifest() -> Manifest {
-    use super::bindings::types::*;
+    use super::types::*;
     Manifest {
         id: String::new(),
         name: String::new(),
@@ -83,7 +83,14 @@ pub(crate) fn empty_manifest() -> Manifest {
 pub struct Plugin {
     /// Facts about this version.
     pub info: Arc<PluginInfo>,
-    pub(crate) pre: ConnectorPre<super::host_state::HostState>,
+    pub(crate) pre: ConnectorPre,
+}
+
+impl Plugin {
+    /// The `mooring:connector` world version the component implements.
+    pub fn wit_version(&self) -> WitVersion {
+        self.pre.version()
+    }
 }
 
 impl std::fmt::Debug for Plugin {
@@ -100,8 +107,13 @@ pub enum PluginError {
     /// Not a WebAssembly component (a core module, or not wasm at all).
     #[error("not a valid WebAssembly component: {0}")]
     Invalid(String),
-    /// A component, but not one implementing `mooring:connector/connector@0.1.0`.
-    #[error("the component does not implement the mooring:connector@0.1.0 world: {0}")]
+    /// A component of a world version this host does not support (the message names
+    /// the supported ones).
+    #[error(transparent)]
+    UnsupportedWorld(#[from] WorldError),
+    /// A component of a supported version that does not implement its world (missing
+    /// or mistyped exports, imports the host does not provide).
+    #[error("the component does not implement the {0}")]
     Incompatible(String),
     /// `describe()` failed.
     #[error("describe() failed: {0}")]
@@ -127,19 +139,25 @@ impl Runtime {
     ) -> Result<Arc<Plugin>, PluginError> {
         let sha256 = sha256_hex(bytes);
         let component = self.compile(&sha256, bytes, cache).await?;
+        let version = wit::detect(&self.engine, &component)?;
+        let incompatible = |e: wasmtime::Error| {
+            PluginError::Incompatible(format!("{}@{version} world: {e:#}", wit::PACKAGE))
+        };
         let pre = self
             .linker
             .instantiate_pre(&component)
-            .map_err(|e| PluginError::Incompatible(format!("{e:#}")))?;
-        let pre =
-            ConnectorPre::new(pre).map_err(|e| PluginError::Incompatible(format!("{e:#}")))?;
+            .map_err(incompatible)?;
+        let pre = ConnectorPre::new(version, pre).map_err(incompatible)?;
         let describing = Arc::new(PluginInfo::describing(&sha256, bytes.len()));
         let manifest = self
-            .run(&pre, describing, CallContext::detached(), |c, s| {
-                Box::pin(async move { Ok(Ok(c.call_describe(s).await?)) })
-            })
+            .run_instance(
+                pre.instance_pre(),
+                describing,
+                CallContext::detached(),
+                move |instance, store| Box::pin(version.describe_checked(instance, store)),
+            )
             .await?;
-        let (version, allowed) = super::manifest::validate(&manifest)?;
+        let (version, allowed) = super::manifest::validate_for(&manifest, self.caps.http.egress())?;
         let info = PluginInfo {
             id: manifest.id.clone(),
             version: version.to_string(),
@@ -178,6 +196,8 @@ impl Runtime {
         }
         let engine = self.engine.clone();
         let owned = bytes.to_vec();
+        self.compilations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let component = tokio::task::spawn_blocking(move || Component::new(&engine, &owned))
             .await
             .map_err(|e| PluginError::Invalid(format!("compilation task failed: {e}")))?

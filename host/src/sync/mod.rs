@@ -171,7 +171,7 @@ impl SyncService {
         .ok_or_else(|| SyncError::NotFound(format!("integration {} is gone", conn.integration)))?;
         let plugin = self
             .connections
-            .plugin_for(&integration.provider, conn.pinned_version.as_deref())
+            .plugin_for(&integration.provider, Some(&conn))
             .map_err(|e| SyncError::NotSyncable(e.to_string()))?;
         Ok(plugin
             .info

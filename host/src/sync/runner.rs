@@ -10,7 +10,7 @@ use super::SyncService;
 use crate::auth::connections::tenant_of;
 use crate::auth::grants::db;
 use crate::auth::health;
-use crate::runtime::bindings::types::ConnectorError;
+use crate::runtime::types::ConnectorError;
 use crate::runtime::{CallContext, CallError};
 
 /// Pages one run may fetch before it stops (a guard against a plugin that never ends).
@@ -95,7 +95,7 @@ impl SyncService {
         .ok_or_else(|| SyncError::NotFound(format!("integration {} is gone", conn.integration)))?;
         let plugin = self
             .connections
-            .plugin_for(&integration.provider, conn.pinned_version.as_deref())
+            .plugin_for(&integration.provider, Some(&conn))
             .map_err(|e| SyncError::NotSyncable(e.to_string()))?;
         if !plugin
             .info
@@ -144,6 +144,26 @@ impl SyncService {
         run.id = db(&self.store, move |s| s.append_sync_run(&record)).await?;
         let mut ctx = CallContext::for_connection(&integration.id, connection);
         ctx.tenant = Some(tenant.id.clone());
+        // The manifest's cursor-field names the cursor's format: a version that changes
+        // it makes the stream re-list from its start (upserts absorb what is already
+        // stored, so nothing is duplicated, and a re-list never deletes).
+        let format = plugin
+            .info
+            .manifest
+            .streams
+            .iter()
+            .find(|s| s.name == stream)
+            .and_then(|s| s.cursor_field.clone())
+            .unwrap_or_default();
+        let (conn_id, stream_name) = (connection.to_owned(), stream.to_owned());
+        let relist = db(&self.store, move |s| {
+            s.align_cursor_format(&conn_id, &stream_name, &format)
+        })
+        .await?;
+        if relist {
+            tracing::info!(connection, stream, version = %plugin.info.version,
+                "the plugin version changed this stream's cursor format; re-listing from the start");
+        }
         let (conn_id, stream_name) = (connection.to_owned(), stream.to_owned());
         let mut cursor = db(&self.store, move |s| s.cursor(&conn_id, &stream_name)).await?;
         loop {
@@ -267,7 +287,7 @@ impl SyncService {
     async fn handle_failure(
         &self,
         connection: &str,
-        budget: &crate::runtime::bindings::types::RateBudget,
+        budget: &crate::runtime::types::RateBudget,
         error: &CallError,
     ) {
         if let Some(seconds) = rate_limited(error) {

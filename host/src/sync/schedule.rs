@@ -84,7 +84,7 @@ impl SyncService {
             };
             let Ok(plugin) = self
                 .connections
-                .plugin_for(&integration.provider, conn.pinned_version.as_deref())
+                .plugin_for(&integration.provider, Some(&conn))
             else {
                 continue;
             };

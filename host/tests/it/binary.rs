@@ -137,11 +137,47 @@ async fn serve_on_defaults_then_list_plugins() {
     assert_eq!(printed, list);
 }
 
+/// Run `mooring serve` (through `sh -c`, after `prefix`) until it is healthy, then
+/// stop it with Ctrl-C; returns what it wrote on stderr.
+async fn serve_once(dir: &Path, plugins: &Path, prefix: &str) -> String {
+    let port = free_port();
+    let log = dir.join("serve.log");
+    let child = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "{prefix} exec {} serve",
+            env!("CARGO_BIN_EXE_mooring")
+        ))
+        .env("MOORING_DATA_DIR", dir.join("data"))
+        .env("MOORING_PLUGIN_DIR", plugins)
+        .env("MOORING_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MOORING_LOG", "warn")
+        .env_remove("MOORING_ENCRYPTION_KEY")
+        .env_remove("MOORING_ADMIN_TOKEN")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("spawn");
+    let pid = child.id();
+    let mut child = Killed(child);
+    wait_healthy(&format!("http://127.0.0.1:{port}")).await;
+    let _ = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status();
+    let _ = child.0.wait();
+    std::fs::read_to_string(&log).unwrap_or_default()
+}
+
 #[tokio::test]
-async fn plugins_offline_and_a_wrong_key_is_a_clear_error() {
+async fn plugins_offline_reads_the_store_and_a_wrong_key_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tmp");
     let plugins = plugin_dir(dir.path());
     let data = dir.path().join("data");
+    let stderr = serve_once(dir.path(), &plugins, "").await;
+    assert!(
+        stderr.contains("mooring.key"),
+        "first run says where the key is: {stderr}"
+    );
     let run = |extra: &[(&str, &str)]| {
         let mut cmd = mooring();
         cmd.args(["plugins"])
@@ -154,6 +190,7 @@ async fn plugins_offline_and_a_wrong_key_is_a_clear_error() {
         }
         cmd.output().expect("run")
     };
+    // No host answers: the store is listed, read only.
     let out = run(&[]);
     assert!(
         out.status.success(),
@@ -166,10 +203,7 @@ async fn plugins_offline_and_a_wrong_key_is_a_clear_error() {
         "{table}"
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("mooring.key"),
-        "first run says where the key is: {stderr}"
-    );
+    assert!(stderr.contains("stored"), "{stderr}");
 
     let wrong = "11".repeat(32);
     let out = run(&[("MOORING_ENCRYPTION_KEY", &wrong)]);
@@ -194,27 +228,22 @@ fn a_bad_setting_is_a_clear_error() {
     assert!(stderr.contains("host=base-url"), "{stderr}");
 }
 
-#[test]
-fn a_small_address_space_falls_back_from_the_pooling_allocator() {
+#[tokio::test]
+async fn a_small_address_space_falls_back_from_the_pooling_allocator() {
     let dir = tempfile::tempdir().expect("tmp");
     let plugins = plugin_dir(dir.path());
     // 6 GiB of address space cannot hold the pool's reservations (many GiB per slot).
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "ulimit -v 6291456 && exec {} plugins --json",
-            env!("CARGO_BIN_EXE_mooring")
-        ))
+    let stderr = serve_once(dir.path(), &plugins, "ulimit -v 6291456 &&").await;
+    assert!(stderr.contains("pooling allocator unavailable"), "{stderr}");
+    let out = mooring()
+        .args(["plugins", "--json"])
         .env("MOORING_DATA_DIR", dir.path().join("data"))
-        .env("MOORING_PLUGIN_DIR", &plugins)
         .env("MOORING_LISTEN", format!("127.0.0.1:{}", free_port()))
-        .env("MOORING_LOG", "warn")
         .env_remove("MOORING_ENCRYPTION_KEY")
         .output()
         .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("pooling allocator unavailable"), "{stderr}");
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(printed[0]["id"], "test-well-behaved");
 }

@@ -12,8 +12,8 @@ use mooring::auth::tokens::{ReqwestTransport, TokenTransport, TransportError};
 use mooring::clock::Clock;
 use mooring::config::Config;
 use mooring::runtime::CallError;
-use mooring::runtime::bindings::types::Batch;
 use mooring::runtime::capabilities::broker::BoxFuture;
+use mooring::runtime::types::Batch;
 use mooring_simulators::{AppSpec, Provider, SimConfig, Simulator};
 use serde_json::{Value, json};
 

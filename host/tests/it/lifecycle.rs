@@ -124,6 +124,14 @@ async fn quickbooks_connects_with_the_realm_and_company_name() {
     assert_eq!(c["state"], "active", "{c}");
     assert_eq!(c["tenant"]["id"], host.qbo_company.as_str());
     assert_eq!(c["tenant"]["name"], "Mooring Demo Company");
+    // The plugin opts in (a `header:` extra on the token request) to the refresh
+    // token's absolute limit, which the host records and shows with the connection.
+    let now = host.sim.clock().now_ms() as u64;
+    let hard = c["refresh_token_hard_expires_at"]
+        .as_u64()
+        .expect("hard expiry shown");
+    assert!(hard > now + 4 * 365 * DAY.as_millis() as u64, "{c}");
+    assert!(c["refresh_token_expires_at"].as_u64().expect("idle expiry") > now);
 }
 
 #[tokio::test]

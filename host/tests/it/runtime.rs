@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use mooring::runtime::bindings::types::ConnectorError;
+use mooring::runtime::types::ConnectorError;
 use mooring::runtime::{CallContext, CallError, PluginError, Runtime, RuntimeLimits};
 
 use crate::support::*;

@@ -13,12 +13,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use mooring::clock::SystemClock;
-use mooring::runtime::bindings::types::{Fields, RevokeFormat, TokenError, TokenInfo};
 use mooring::runtime::cache::DirCache;
 use mooring::runtime::capabilities::broker::{BoxFuture, SecretText};
 use mooring::runtime::capabilities::http::HttpCapability;
 use mooring::runtime::capabilities::{BrokerError, Capabilities, GrantBroker, MemoryState};
 use mooring::runtime::overrides::HostOverrides;
+use mooring::runtime::types::{Fields, RevokeFormat, TokenError, TokenInfo};
 use mooring::runtime::{CallContext, Plugin, PluginInfo, Runtime, RuntimeLimits};
 
 /// The secret the broker injects; tests prove a plugin never sees it.
@@ -27,8 +27,8 @@ pub const ACCESS_TOKEN: &str = "at-SECRET-5f1c9e2a-never-visible";
 pub const FRESH_TOKEN: &str = "at-SECRET-fresh-0b7d";
 /// Client credentials for `client-basic`.
 pub const CLIENT_ID: &str = "client-abc";
-/// The client secret.
-pub const CLIENT_SECRET: &str = "cs-SECRET-77aa";
+/// The client secret: `+`, `%`, `:` and a space, which RFC 6749 §2.3.1 form-encodes.
+pub const CLIENT_SECRET: &str = "cs-SECRET+77 aa%41:z";
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -301,8 +301,8 @@ pub async fn load(rt: &Runtime, name: &str) -> Arc<Plugin> {
 }
 
 /// A tenant for sync calls.
-pub fn tenant() -> mooring::runtime::bindings::types::Tenant {
-    mooring::runtime::bindings::types::Tenant {
+pub fn tenant() -> mooring::runtime::types::Tenant {
+    mooring::runtime::types::Tenant {
         id: "tenant-1".into(),
         name: "Tenant One".into(),
         metadata: vec![],

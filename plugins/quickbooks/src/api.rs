@@ -91,10 +91,8 @@ fn failure(response: &Response, fault: Option<&faults::Fault>) -> ConnectorError
         None => errors::classify(response.status(), response.retry_after(), &response.body),
     };
     log::warn!(
-        "QuickBooks answered HTTP {} (intuit_tid {}): {}",
-        response.status(),
-        response.header("intuit_tid").unwrap_or("-"),
-        error.reason()
+        "{}",
+        errors::log_line(response.status(), response.header("intuit_tid"), &error)
     );
     error
 }
@@ -108,4 +106,35 @@ pub fn company_info(env: Environment, realm: &str) -> Result<Value, ConnectorErr
 /// `GET /v3/company/{realm}/query?query=<statement>`.
 pub fn query(env: Environment, realm: &str, statement: &str) -> Result<Value, ConnectorError> {
     get(env, realm, "/query", &[("query", statement)])
+}
+
+/// `GET /v3/company/{realm}/preferences`.
+pub fn preferences(env: Environment, realm: &str) -> Result<Value, ConnectorError> {
+    get(env, realm, "/preferences", &[])
+}
+
+/// `GET /v3/company/{realm}/cdc?entities={entity}&changedSince={since}`.
+pub fn cdc(
+    env: Environment,
+    realm: &str,
+    entity: &str,
+    since: i64,
+) -> Result<Value, ConnectorError> {
+    let since = crate::query::qbo_time(since);
+    get(
+        env,
+        realm,
+        "/cdc",
+        &[("entities", entity), ("changedSince", since.as_str())],
+    )
+}
+
+/// `GET /v3/company/{realm}/reports/{name}?{params}`.
+pub fn report(
+    env: Environment,
+    realm: &str,
+    name: &str,
+    params: &[(&str, &str)],
+) -> Result<Value, ConnectorError> {
+    get(env, realm, &format!("/reports/{name}"), params)
 }

@@ -31,6 +31,21 @@ pub fn company_record(body: &Value) -> Result<SyncRecord, ConnectorError> {
     Ok(SyncRecord::new(id, info.to_string()))
 }
 
+/// The `preferences` record: `Preferences` as sent, id = its `Id` (or `preferences`
+/// when it has none: there is one per company).
+pub fn preferences_record(body: &Value) -> Result<SyncRecord, ConnectorError> {
+    let prefs = body
+        .get("Preferences")
+        .filter(|v| v.is_object())
+        .ok_or_else(|| ConnectorError::InvalidData("QuickBooks sent no Preferences".into()))?;
+    let id = match prefs.get("Id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => "preferences".to_string(),
+    };
+    Ok(SyncRecord::new(id, prefs.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +73,14 @@ mod tests {
         assert_eq!(company_name(&json!({})), None);
         assert!(company_record(&json!({})).is_err());
         assert!(company_record(&json!({"CompanyInfo": {"CompanyName": "x"}})).is_err());
+        let p = preferences_record(&json!({"Preferences": {"Id": "1",
+            "CurrencyPrefs": {"MultiCurrencyEnabled": false}}}))
+        .unwrap();
+        assert_eq!(p.id, "1");
+        assert_eq!(
+            preferences_record(&json!({"Preferences": {}})).unwrap().id,
+            "preferences"
+        );
+        assert!(preferences_record(&json!({})).is_err());
     }
 }

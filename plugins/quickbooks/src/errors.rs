@@ -97,6 +97,16 @@ pub fn classify_fault(
     }
 }
 
+/// The log line of a failed call: status, QuickBooks' `intuit_tid` (the transaction id
+/// its support asks for; `-` when absent) and the classified error.
+pub fn log_line(status: u16, intuit_tid: Option<&str>, error: &ConnectorError) -> String {
+    format!(
+        "QuickBooks answered HTTP {status} (intuit_tid {}): {}",
+        intuit_tid.filter(|t| !t.is_empty()).unwrap_or("-"),
+        error.reason()
+    )
+}
+
 #[cfg(test)]
 #[path = "errors_tests.rs"]
 mod tests;

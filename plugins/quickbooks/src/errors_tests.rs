@@ -125,3 +125,19 @@ fn statuses_without_a_known_code() {
         ConnectorError::InvalidData("QuickBooks rejected the request (HTTP 404)".into())
     );
 }
+
+#[test]
+fn xml_throttle_is_rate_limited_and_logged_with_intuit_tid() {
+    let (status, body) = observed("429_3001_throttle_xml");
+    let error = classify(status, None, &body);
+    assert_eq!(error, ConnectorError::RateLimited(DEFAULT_RETRY_AFTER));
+    let line = log_line(status, Some("1-5f3b-abc"), &error);
+    assert!(line.contains("HTTP 429"), "{line}");
+    assert!(line.contains("intuit_tid 1-5f3b-abc"), "{line}");
+    assert!(log_line(500, None, &error).contains("intuit_tid -"));
+    // The same throttle inside a 200 (faults arrive in 200s too) is still a throttle.
+    assert_eq!(
+        classify(200, Some(7), &body),
+        ConnectorError::RateLimited(7)
+    );
+}

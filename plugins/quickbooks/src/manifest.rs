@@ -4,6 +4,8 @@ use mooring_plugin_sdk::types::{
     AuthConfig, ClientAuth, Manifest, RateBudget, StreamInfo, TokenPolicy,
 };
 
+use crate::streams::{self, STREAMS};
+
 /// The one scope: accounting data (and the `realmId` on the callback).
 pub const ACCOUNTING: &str = "com.intuit.quickbooks.accounting";
 
@@ -33,15 +35,18 @@ pub fn manifest() -> Manifest {
             "quickbooks.api.intuit.com".into(),
             "sandbox-quickbooks.api.intuit.com".into(),
         ],
-        streams: vec![
-            StreamInfo::new("accounts", "Id")
-                .cursor_field("MetaData.LastUpdatedTime")
-                .interval(3600)
-                .scopes(&[ACCOUNTING]),
-            StreamInfo::new("company", "Id")
-                .interval(3600)
-                .scopes(&[ACCOUNTING]),
-        ],
+        streams: STREAMS
+            .iter()
+            .map(|def| {
+                let info = StreamInfo::new(def.name, streams::primary_key(def))
+                    .interval(def.interval)
+                    .scopes(&[ACCOUNTING]);
+                match streams::cursor_field(def) {
+                    Some(field) => info.cursor_field(field),
+                    None => info,
+                }
+            })
+            .collect(),
         rate_budget: RateBudget {
             per_minute: Some(500),
             per_day: None,
@@ -77,6 +82,25 @@ mod tests {
         assert!(!m.auth.pkce);
         assert_eq!(m.streams[0].name, "accounts");
         assert_eq!(m.streams[0].primary_key, "Id");
+        assert_eq!(m.streams.len(), STREAMS.len());
+        let names: Vec<&str> = m.streams.iter().map(|s| s.name.as_str()).collect();
+        for name in [
+            "company",
+            "preferences",
+            "invoices",
+            "journal_entries",
+            "trial_balance",
+            "general_ledger",
+            "common.accounts",
+            "common.actuals",
+        ] {
+            assert!(names.contains(&name), "{name}");
+        }
+        assert!(
+            m.streams
+                .iter()
+                .all(|s| s.scopes == vec![ACCOUNTING.to_string()])
+        );
         assert_eq!(m.token_policy.refresh_token_idle_lifetime, Some(8_640_000));
         assert_eq!(m.token_policy.keep_alive_after, Some(4_320_000));
         assert_eq!(m.token_policy.grace_window, 86_400);

@@ -19,25 +19,71 @@ pub fn start_position(page: u32, per_page: u32) -> u64 {
     u64::from(page.max(1) - 1) * u64::from(per_page) + 1
 }
 
-/// The accounts query: inactive accounts too (name-list entities are never deleted,
-/// only made inactive, and a default query hides them), changed at or after `since`,
-/// in `LastUpdatedTime` order, one page.
+/// The incremental query of `entity`, changed at or after `since`, in
+/// `LastUpdatedTime` order, one page. Name-list entities (`namelist`) are never
+/// deleted, only made inactive, and a default query hides inactive ones: they are
+/// asked with `Active IN (true, false)`.
 ///
 /// `SELECT * FROM Account WHERE Active IN (true, false) AND MetaData.LastUpdatedTime >=
 /// '2015-06-30T22:09:07+00:00' ORDERBY MetaData.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000`
-pub fn account_query(since: Option<i64>, page: u32) -> String {
-    let mut q = String::from("SELECT * FROM Account WHERE Active IN (true, false)");
+pub fn entity_query(entity: &str, namelist: bool, since: Option<i64>, page: u32) -> String {
+    let mut conditions = Vec::new();
+    if namelist {
+        conditions.push("Active IN (true, false)".to_string());
+    }
     if let Some(ms) = since {
-        q.push_str(&format!(
-            " AND MetaData.LastUpdatedTime >= '{}'",
-            qbo_time(ms)
-        ));
+        conditions.push(format!("MetaData.LastUpdatedTime >= '{}'", qbo_time(ms)));
+    }
+    let mut q = format!("SELECT * FROM {entity}");
+    if !conditions.is_empty() {
+        q.push_str(" WHERE ");
+        q.push_str(&conditions.join(" AND "));
     }
     q.push_str(&format!(
         " ORDERBY MetaData.LastUpdatedTime STARTPOSITION {} MAXRESULTS {MAX_RESULTS}",
         start_position(page, MAX_RESULTS)
     ));
     q
+}
+
+/// The accounts query ([`entity_query`] of `Account`, inactive ones included).
+pub fn account_query(since: Option<i64>, page: u32) -> String {
+    entity_query("Account", true, since, page)
+}
+
+/// One page of a full re-list of `entity`, in `Id` order (a stable order that a
+/// concurrent update does not change).
+pub fn relist_query(entity: &str, page: u32) -> String {
+    format!(
+        "SELECT * FROM {entity} ORDERBY Id STARTPOSITION {} MAXRESULTS {MAX_RESULTS}",
+        start_position(page, MAX_RESULTS)
+    )
+}
+
+/// Ids per confirmation query ([`ids_query`]).
+pub const IDS_PER_QUERY: usize = 100;
+
+/// `SELECT * FROM {entity} WHERE Id IN ('1', '2')`: which of `ids` still exist.
+/// Ids that could break the statement (quotes, backslashes) are left out.
+pub fn ids_query(entity: &str, ids: &[String]) -> String {
+    let list: Vec<String> = ids
+        .iter()
+        .filter(|id| !id.contains(['\'', '\\']))
+        .map(|id| format!("'{id}'"))
+        .collect();
+    format!(
+        "SELECT * FROM {entity} WHERE Id IN ({}) MAXRESULTS {MAX_RESULTS}",
+        list.join(", ")
+    )
+}
+
+/// The record id of an entity (`Id`, a string or a number).
+pub fn id_of(value: &Value) -> Option<String> {
+    match value.get("Id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 /// The `entity` array of a `{"QueryResponse": {...}}` answer. An empty result is
@@ -61,15 +107,8 @@ pub fn entities(mut body: Value, entity: &str) -> Result<Vec<Value>, ConnectorEr
 /// ISO 8601), never deleted (an inactive account is not a deletion). Also returns its
 /// `MetaData.LastUpdatedTime` in epoch ms.
 pub fn record(entity: &str, value: &Value) -> Result<(SyncRecord, Option<i64>), ConnectorError> {
-    let id = match value.get("Id") {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => {
-            return Err(ConnectorError::InvalidData(format!(
-                "a QuickBooks {entity} has no Id"
-            )));
-        }
-    };
+    let id = id_of(value)
+        .ok_or_else(|| ConnectorError::InvalidData(format!("a QuickBooks {entity} has no Id")))?;
     let updated = value
         .pointer("/MetaData/LastUpdatedTime")
         .and_then(Value::as_str)
@@ -98,6 +137,25 @@ mod tests {
              MetaData.LastUpdatedTime STARTPOSITION 2001 MAXRESULTS 1000"
         );
         assert_eq!(start_position(0, 1000), 1);
+        assert_eq!(start_position(2, 1000), 1001);
+        assert_eq!(
+            entity_query("Invoice", false, None, 2),
+            "SELECT * FROM Invoice ORDERBY MetaData.LastUpdatedTime STARTPOSITION 1001 \
+             MAXRESULTS 1000"
+        );
+        assert_eq!(
+            entity_query("Bill", false, Some(1_435_702_147_000), 1),
+            "SELECT * FROM Bill WHERE MetaData.LastUpdatedTime >= '2015-06-30T22:09:07+00:00' \
+             ORDERBY MetaData.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000"
+        );
+        assert_eq!(
+            relist_query("Payment", 3),
+            "SELECT * FROM Payment ORDERBY Id STARTPOSITION 2001 MAXRESULTS 1000"
+        );
+        assert_eq!(
+            ids_query("Invoice", &["1".into(), "x'y".into(), "22".into()]),
+            "SELECT * FROM Invoice WHERE Id IN ('1', '22') MAXRESULTS 1000"
+        );
     }
 
     #[test]

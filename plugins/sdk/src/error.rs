@@ -104,9 +104,9 @@ impl From<TokenError> for ConnectorError {
             TokenError::InvalidScope(m) => {
                 ConnectorError::Forbidden(format!("the provider refused a requested scope: {m}"))
             }
-            TokenError::Rejected(m) => ConnectorError::ReauthRequired(format!(
-                "the token endpoint refused the request: {m}"
-            )),
+            TokenError::Rejected(m) => {
+                ConnectorError::ReauthRequired(format!("the provider refused the request: {m}"))
+            }
             TokenError::Transient(m) => ConnectorError::Transient(format!("token endpoint: {m}")),
             TokenError::Denied(m) => {
                 ConnectorError::ReauthRequired(format!("the host refused the token request: {m}"))

@@ -40,7 +40,10 @@
 //! | [`clock`] | the `clock` import ([`clock::now_millis`]) |
 //! | [`error`] | generic HTTP status mapping and `From` conversions into `ConnectorError` |
 //! | [`cursor`] | pure, provider-neutral cursors: [`cursor::Paged`] (keyset paging under a modified-since bound), [`cursor::Modified`], [`cursor::Offset`], [`cursor::Snapshot`] |
-//! | [`url`], [`time`], [`fields`] | pure helpers: percent/form encoding, RFC 3339, ISO 8601 and MS-JSON dates, name/value lists |
+//! | [`decimal`] | exact decimal amounts on strings/i128: parse `"(1,234.50)"`, checked add/subtract, write `"-1234.50"` |
+//! | [`common`], [`actuals`] | the common model (`common.accounts`, `common.actuals`), months, and monthly actuals derived from P&L and balance-sheet figures |
+//! | [`idset`] | a set of ids kept in state over several keys (to diff a full re-list) |
+//! | [`url`], [`time`], [`fields`] | pure helpers: percent/form encoding, RFC 3339, ISO 8601 and MS-JSON dates, name/value lists, record ids ([`fields::id_of`]) |
 //! | [`prelude`] | `use mooring_plugin_sdk::prelude::*;` brings the usual names in |
 //!
 //! ## Testing the pure helpers
@@ -70,11 +73,15 @@ pub mod bindings {
     });
 }
 
+pub mod actuals;
 pub mod clock;
+pub mod common;
 pub mod cursor;
+pub mod decimal;
 pub mod error;
 pub mod fields;
 pub mod http;
+pub mod idset;
 pub mod log;
 pub mod oauth;
 pub mod state;
@@ -104,4 +111,5 @@ pub mod prelude {
     };
     pub use crate::{Guest, export_connector};
     pub use crate::{clock, cursor, fields, http, log, oauth, state, time, url};
+    pub use crate::{common, decimal};
 }

@@ -5,27 +5,31 @@
 //!
 //! | export | behaviour |
 //! |---|---|
-//! | `describe` | [`manifest::manifest`]: granular default scopes, 9 streams, 60/min · 5000/day · 5 concurrent, 60-day idle refresh tokens with a 30-minute grace window |
+//! | `describe` | [`manifest::manifest`]: granular default scopes, 15 streams (documents, journals, reports, `common.accounts`, `common.actuals`), 60/min · 5000/day · 5 concurrent, 60-day idle refresh tokens with a 30-minute grace window |
 //! | `authorize-params` | nothing beyond what the host adds |
 //! | `complete-authorization` | exchange the code; `authentication_event_id` from the access token's claims; `GET /connections?authEventId=` → one tenant per organisation (metadata `connection_id`, `tenant_type`, `auth_event_id`); delete older duplicate app connections of those organisations; keep the granted scopes in state |
 //! | `refresh` | `oauth.refresh([])`; keep the granted scopes it reports |
-//! | `sync` | [`sync::sync`]: one page; cursors in [`cursor`] (the SDK's, put to Xero's use), deletions in [`records`], errors in [`errors`] |
+//! | `sync` | [`sync::sync`]: one page; cursors in [`cursor`] (the SDK's, put to Xero's use), deletions in [`records`], errors in [`errors`]; monthly reports and the common model in [`reportsync`] ([`periods`], [`classify`]) |
 //! | `disconnect` | `DELETE /connections/{connection_id}` (404 = already gone), then revoke (form) unless other organisations of the same user remain connected ([`auth::disconnect`]) |
 //!
 //! Pure modules (unit-tested natively with
 //! `cargo test -p mooring-xero --target x86_64-unknown-linux-gnu`): [`streams`],
-//! [`cursor`], [`dates`], [`errors`], [`records`], [`report`], [`connections`],
-//! [`scopes`], [`manifest`]. I/O lives in [`api`], [`auth`] and [`sync`].
+//! [`cursor`], [`dates`], [`errors`], [`records`], [`report`], [`periods`], [`classify`],
+//! [`connections`], [`scopes`], [`manifest`]. I/O lives in [`api`], [`auth`], [`sync`]
+//! and [`reportsync`].
 
 pub mod api;
 pub mod auth;
+pub mod classify;
 pub mod connections;
 pub mod cursor;
 pub mod dates;
 pub mod errors;
 pub mod manifest;
+pub mod periods;
 pub mod records;
 pub mod report;
+pub mod reportsync;
 pub mod scopes;
 pub mod streams;
 pub mod sync;

@@ -33,9 +33,11 @@ pub fn manifest() -> Manifest {
         streams: STREAMS
             .iter()
             .map(|s| {
+                let mut scopes = vec![s.scope];
+                scopes.extend_from_slice(s.also);
                 let info = StreamInfo::new(s.name, s.primary_key)
                     .interval(s.interval)
-                    .scopes(&[s.scope]);
+                    .scopes(&scopes);
                 match s.cursor_field {
                     Some(field) => info.cursor_field(field),
                     None => info,
@@ -75,7 +77,7 @@ mod tests {
         );
         assert_eq!(
             m.auth.default_scopes.join(" "),
-            "openid profile email offline_access accounting.settings.read accounting.contacts.read accounting.invoices.read accounting.banktransactions.read accounting.manualjournals.read accounting.journals.read accounting.reports.trialbalance.read"
+            "openid profile email offline_access accounting.settings.read accounting.contacts.read accounting.invoices.read accounting.banktransactions.read accounting.manualjournals.read accounting.journals.read accounting.reports.trialbalance.read accounting.payments.read accounting.reports.profitandloss.read accounting.reports.balancesheet.read"
         );
         let names: Vec<&str> = m.streams.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(
@@ -89,7 +91,13 @@ mod tests {
                 "bank_transactions",
                 "manual_journals",
                 "journals",
-                "trial_balance"
+                "trial_balance",
+                "credit_notes",
+                "payments",
+                "profit_and_loss",
+                "balance_sheet",
+                "common.accounts",
+                "common.actuals"
             ]
         );
         let tb = &m.streams[8];
@@ -99,6 +107,12 @@ mod tests {
             vec!["accounting.reports.trialbalance.read".to_string()]
         );
         assert_eq!(m.streams[7].cursor_field.as_deref(), Some("JournalNumber"));
+        let actuals = m
+            .streams
+            .iter()
+            .find(|s| s.name == "common.actuals")
+            .unwrap();
+        assert_eq!(actuals.scopes.len(), 3);
         assert_eq!(m.token_policy.refresh_token_idle_lifetime, Some(5_184_000));
         assert_eq!(m.token_policy.keep_alive_after, Some(2_592_000));
         assert_eq!(m.rate_budget.per_day, Some(5_000));

@@ -56,11 +56,11 @@ impl Columns {
     }
 }
 
-fn cell_text(cell: &Value) -> &str {
+pub(crate) fn cell_text(cell: &Value) -> &str {
     cell.get("Value").and_then(Value::as_str).unwrap_or("")
 }
 
-fn cell_account(cell: &Value) -> Option<&str> {
+pub(crate) fn cell_account(cell: &Value) -> Option<&str> {
     cell.get("Attributes")?
         .as_array()?
         .iter()

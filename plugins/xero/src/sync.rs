@@ -9,6 +9,7 @@ use crate::cursor::{Modified, Offset, PageSummary, Paged, Snapshot};
 use crate::dates;
 use crate::records::{self, Extracted};
 use crate::report;
+use crate::reportsync;
 use crate::streams::{self, JOURNALS_PER_CALL, Kind, PAGE_SIZE, StreamDef};
 
 /// Fetches one page of `stream` for `tenant`, resuming after `cursor`.
@@ -22,6 +23,10 @@ pub fn sync(stream: &str, tenant: &Tenant, cursor: Option<&str>) -> Result<Batch
         Kind::Paged => paged(def, tenant, cursor),
         Kind::Journals => journals(def, tenant, cursor),
         Kind::TrialBalance => trial_balance(def, tenant, cursor),
+        Kind::ProfitAndLoss => reportsync::profit_and_loss(tenant),
+        Kind::BalanceSheet => reportsync::balance_sheet(tenant),
+        Kind::CommonAccounts => reportsync::common_accounts(tenant, cursor),
+        Kind::CommonActuals => reportsync::common_actuals(tenant),
     }
 }
 
@@ -52,7 +57,11 @@ fn into_records(extracted: Vec<Extracted>) -> Vec<SyncRecord> {
 
 /// `organisation`: one GET, every record, no cursor.
 fn single(def: &StreamDef, tenant: &Tenant) -> Result<Batch, ConnectorError> {
-    let found = entities(def, api::get(tenant, def, &[], None)?)?;
+    let body = api::get(tenant, def, &[], None)?;
+    if let Some(b) = &body {
+        reportsync::remember_organisation(b);
+    }
+    let found = entities(def, body)?;
     Ok(Batch::new(into_records(found), None, false))
 }
 

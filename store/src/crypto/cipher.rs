@@ -1,4 +1,8 @@
-//! XChaCha20-Poly1305 sealing of secrets, bound to where they are stored.
+//! XChaCha20-Poly1305 sealing of secrets, bound to where they are stored, under the keys
+//! of a [`KeyRing`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -8,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::key::SecretKey;
+use super::mac::{self, TAG_LEN};
+use super::ring::KeyRing;
 use crate::error::StoreError;
 
 /// Format version written into every [`Sealed`] value.
@@ -16,10 +22,13 @@ pub const SEALED_VERSION: u8 = 1;
 /// Length of an XChaCha20 nonce in bytes.
 pub const NONCE_LEN: usize = 24;
 
-/// A secret encrypted at rest: version, random nonce and ciphertext (with its tag).
+/// A secret encrypted at rest: version, random nonce, ciphertext (with its tag) and the
+/// id of the key that sealed it.
 ///
-/// Serialises as `{"v":1,"nonce":"<base64>","ct":"<base64>"}`. Opening it needs the
-/// same key and the same associated data it was sealed with.
+/// Serialises as `{"v":1,"nonce":"<base64>","ct":"<base64>","kid":2}`; `kid` is left out
+/// for key id 0, so values written before key rotation existed (which have no `kid`) are
+/// key id 0, and a store that never rotated writes exactly what it always did. Opening
+/// it needs the key with that id and the same associated data it was sealed with.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sealed {
     v: u8,
@@ -27,6 +36,12 @@ pub struct Sealed {
     nonce: Vec<u8>,
     #[serde(with = "b64")]
     ct: Vec<u8>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    kid: u32,
+}
+
+fn is_zero(id: &u32) -> bool {
+    *id == 0
 }
 
 impl Sealed {
@@ -34,12 +49,18 @@ impl Sealed {
     pub fn version(&self) -> u8 {
         self.v
     }
+
+    /// The id of the key that sealed it (0 for values written before rotation).
+    pub fn key_id(&self) -> u32 {
+        self.kid
+    }
 }
 
 impl std::fmt::Debug for Sealed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sealed")
             .field("v", &self.v)
+            .field("kid", &self.kid)
             .field("len", &self.ct.len())
             .finish_non_exhaustive()
     }
@@ -74,21 +95,67 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// Seals and opens secrets with one [`SecretKey`] (XChaCha20-Poly1305, random nonces).
+/// Seals and opens secrets with the keys of a [`KeyRing`] (XChaCha20-Poly1305, random
+/// nonces): new values under the current key, existing ones under the key they name.
+/// Cheap to clone.
 #[derive(Clone)]
 pub struct Cipher {
-    aead: XChaCha20Poly1305,
+    keys: Arc<BTreeMap<u32, KeySlot>>,
+    current: u32,
 }
 
+/// One key of the ring, ready to use.
+struct KeySlot {
+    aead: XChaCha20Poly1305,
+    /// Key for MACs over data that must not be altered, derived from the key.
+    mac: Zeroizing<[u8; TAG_LEN]>,
+}
+
+/// Purpose label of the key that authenticates compiled plugin artifacts.
+const ARTIFACT_MAC_PURPOSE: &str = "compiled-artifact-mac";
+
 impl Cipher {
-    /// A cipher for `key`.
+    /// A cipher for one key, as key id 0.
     pub fn new(key: &SecretKey) -> Self {
+        Cipher::from_ring(&KeyRing::single(key.clone()))
+    }
+
+    /// A cipher for every key of `ring`; its current key seals.
+    pub fn from_ring(ring: &KeyRing) -> Self {
+        let keys = ring
+            .iter()
+            .map(|(id, key)| {
+                let slot = KeySlot {
+                    aead: XChaCha20Poly1305::new(key.bytes().into()),
+                    mac: mac::derive_key(key.bytes(), ARTIFACT_MAC_PURPOSE),
+                };
+                (id, slot)
+            })
+            .collect();
         Cipher {
-            aead: XChaCha20Poly1305::new(key.bytes().into()),
+            keys: Arc::new(keys),
+            current: ring.current_id(),
         }
     }
 
-    /// Encrypts `plaintext` under a fresh random nonce, authenticating `aad` with it.
+    /// The id of the key that seals new values.
+    pub fn key_id(&self) -> u32 {
+        self.current
+    }
+
+    /// Every key id this cipher can open, ascending.
+    pub fn key_ids(&self) -> Vec<u32> {
+        self.keys.keys().copied().collect()
+    }
+
+    fn slot(&self, id: u32) -> Result<&KeySlot, StoreError> {
+        self.keys.get(&id).ok_or(StoreError::Decrypt(
+            "sealed under a key id the key ring does not hold",
+        ))
+    }
+
+    /// Encrypts `plaintext` under the current key and a fresh random nonce,
+    /// authenticating `aad` with it.
     ///
     /// `aad` names where the value will be stored (see [`crate::crypto::aad`]), so a
     /// ciphertext copied to another row fails to open. The only failure is a plaintext
@@ -101,6 +168,7 @@ impl Cipher {
             aad,
         };
         let ct = self
+            .slot(self.current)?
             .aead
             .encrypt(XNonce::from_slice(&nonce), payload)
             .map_err(|_| StoreError::InvalidInput("secret too large to encrypt".into()))?;
@@ -108,10 +176,12 @@ impl Cipher {
             v: SEALED_VERSION,
             nonce: nonce.to_vec(),
             ct,
+            kid: self.current,
         })
     }
 
-    /// Decrypts `sealed`, which must have been sealed with this key and the same `aad`.
+    /// Decrypts `sealed` with the key it names, which must be in the ring; `aad` must be
+    /// the one it was sealed with.
     pub fn open(&self, sealed: &Sealed, aad: &[u8]) -> Result<Secret, StoreError> {
         if sealed.v != SEALED_VERSION {
             return Err(StoreError::Decrypt("unknown sealed-value version"));
@@ -124,12 +194,30 @@ impl Cipher {
             aad,
         };
         let plain = Zeroizing::new(
-            self.aead
+            self.slot(sealed.kid)?
+                .aead
                 .decrypt(XNonce::from_slice(&sealed.nonce), payload)
                 .map_err(|_| StoreError::Decrypt("authentication failed"))?,
         );
         let text = std::str::from_utf8(&plain).map_err(|_| StoreError::Decrypt("not UTF-8"))?;
         Ok(Secret::new(text))
+    }
+
+    /// `sealed` under the current key: opened and sealed again (same `aad`) when another
+    /// key sealed it, `None` when it already is under the current key.
+    pub fn reseal(&self, sealed: &Sealed, aad: &[u8]) -> Result<Option<Sealed>, StoreError> {
+        if sealed.kid == self.current {
+            return Ok(None);
+        }
+        let secret = self.open(sealed, aad)?;
+        self.seal(secret.expose(), aad).map(Some)
+    }
+
+    /// HMAC-SHA256 over `parts` under the artifact-MAC key derived from key `id`, or
+    /// `None` when the ring does not hold that key.
+    pub(crate) fn artifact_mac(&self, id: u32, parts: &[&[u8]]) -> Option<[u8; TAG_LEN]> {
+        let slot = self.keys.get(&id)?;
+        Some(mac::hmac_sha256(slot.mac.as_slice(), parts))
     }
 }
 
@@ -198,6 +286,9 @@ mod tests {
             *byte ^= 1;
         }
         assert!(matches!(c.open(&t, b"x"), Err(StoreError::Decrypt(_))));
+        let mut k = c.seal("tok", b"x").unwrap();
+        k.kid = 5;
+        assert!(matches!(c.open(&k, b"x"), Err(StoreError::Decrypt(_))));
         let mut v = c.seal("tok", b"x").unwrap();
         v.v = 9;
         assert!(matches!(c.open(&v, b"x"), Err(StoreError::Decrypt(_))));
@@ -216,5 +307,39 @@ mod tests {
         assert_eq!(format!("{:?}", Secret::new("super-secret")), "Secret(***)");
         assert!(!format!("{s:?}").contains("super-secret"));
         assert_eq!(format!("{c:?}"), "Cipher(***)");
+    }
+
+    #[test]
+    fn key_ids_select_keys_and_reseal_moves_to_current() {
+        let old = SecretKey::generate();
+        let before = Cipher::new(&old);
+        let legacy = before.seal("tok", b"x").unwrap();
+        let json = serde_json::to_string(&legacy).unwrap();
+        assert!(!json.contains("kid"), "key id 0 is not written: {json}");
+
+        let (ring, new_id) = KeyRing::single(old).with_new_key().unwrap();
+        let after = Cipher::from_ring(&ring);
+        assert_eq!((after.key_id(), after.key_ids()), (new_id, vec![0, 1]));
+        assert_eq!(after.open(&legacy, b"x").unwrap().expose(), "tok");
+        let moved = after.reseal(&legacy, b"x").unwrap().unwrap();
+        assert_eq!(moved.key_id(), 1);
+        assert!(
+            serde_json::to_string(&moved)
+                .unwrap()
+                .ends_with(",\"kid\":1}")
+        );
+        assert!(after.reseal(&moved, b"x").unwrap().is_none());
+        assert_eq!(after.open(&moved, b"x").unwrap().expose(), "tok");
+        // The old key alone cannot open what the new key sealed.
+        assert!(matches!(
+            before.open(&moved, b"x"),
+            Err(StoreError::Decrypt(_))
+        ));
+        let retired = Cipher::from_ring(&ring.current_only());
+        assert!(matches!(
+            retired.open(&legacy, b"x"),
+            Err(StoreError::Decrypt(_))
+        ));
+        assert!(retired.reseal(&legacy, b"x").is_err());
     }
 }

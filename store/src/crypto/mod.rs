@@ -1,12 +1,20 @@
-//! Secrets at rest: the key, where it comes from, and sealing with XChaCha20-Poly1305.
+//! Secrets at rest: the keys (a [`KeyRing`], rotated by `mooring keys`), where they come
+//! from, sealing with XChaCha20-Poly1305, and MACs under keys derived from them.
 
 mod cipher;
 mod key;
 mod keyfile;
+mod mac;
+mod ring;
 
 pub use cipher::{Cipher, NONCE_LEN, SEALED_VERSION, Sealed, Secret};
 pub use key::{KEY_LEN, SecretKey};
-pub use keyfile::{DEFAULT_KEY_FILE, KeyOrigin, load_or_create_key};
+pub use keyfile::{
+    DEFAULT_KEY_FILE, KeyOrigin, KeySource, load_key_ring, load_or_create_key, write_key_ring,
+};
+pub use mac::TAG_LEN;
+pub(crate) use mac::constant_time_eq;
+pub use ring::KeyRing;
 
 /// Associated data for each place a secret is stored.
 ///

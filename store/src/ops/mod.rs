@@ -2,6 +2,7 @@
 //! and, where composing them atomically is useful, to [`crate::WriteTx`].
 
 pub(crate) mod connections;
+pub(crate) mod cursor_formats;
 pub(crate) mod events;
 pub(crate) mod flows;
 pub(crate) mod grants;

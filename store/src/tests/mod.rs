@@ -1,8 +1,11 @@
 //! Tests of the store against real redb files in temporary directories.
 
 mod entities;
+mod keys;
 mod open;
+mod plugin_lifecycle;
 mod records;
+mod rotation;
 
 use std::path::PathBuf;
 
@@ -65,6 +68,7 @@ pub(crate) fn grant(store: &Store, id: &str, access: &str, refresh: &str) -> Gra
         previous_rotated_at: None,
         access_expires_at: Some(1_800_000),
         refresh_expires_at: Some(5_184_000_000),
+        refresh_hard_expires_at: None,
         last_refreshed_at: Some(1_000),
         last_used_at: None,
         scopes: vec!["offline_access".into()],

@@ -13,9 +13,12 @@
 //! organisations ([`OrgSize`], [`SimControl::generate_xero_org`]) with Xero's envelope,
 //! paging, `If-Modified-Since`, journals, trial balance, tenant/scope checks and rate
 //! limits ([`RateLimits`]); QuickBooks' query API (`/v3/company/{realm}/query`) serves
-//! generated charts of accounts ([`SimControl::generate_qbo_accounts`]) with QuickBooks'
-//! paging, faults and per-realm throttle ([`QboRateLimits`]).
-//! tests/simulators/README.md documents the exact semantics.
+//! generated charts of accounts ([`SimControl::generate_qbo_accounts`]) or whole
+//! companies with a double-entry ledger ([`SimControl::generate_qbo_company`]: name
+//! lists, eleven transaction types, CDC, TrialBalance/ProfitAndLoss/BalanceSheet/
+//! GeneralLedger reports and a truth API) with QuickBooks' paging, faults and per-realm
+//! throttle ([`QboRateLimits`]). tests/simulators/README.md and QBO_LEDGER.md document
+//! the exact semantics.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), mooring_simulators::SimError> {
@@ -70,6 +73,9 @@ pub use model::{
     QboRefreshValue, RevokeReason, ScopeModel, User, XeroGraceReuse, XeroReconsent,
 };
 pub use qbo::data::{QboAccount, QboCompanyData, QboSummary};
+pub use qbo::ledger::totals::{BalanceRow, MonthTotal};
+pub use qbo::ledger::{EntityKind, LedgerSummary, QboSize};
+pub use qbo::ledger_control::{EntitiesTruth, EntityTruth, QboCompanySummary};
 pub use qbo::ratelimit::{QboRateLimits, RealmUsage};
 pub use sim::{HOSTS, SimConfig, Simulator};
 pub use xero::data::{

@@ -65,6 +65,9 @@ struct Args {
     /// QuickBooks requests per rolling minute per realm.
     #[arg(long, default_value_t = 500)]
     qbo_per_minute: u32,
+    /// Ledger lines of the demo QuickBooks company (0: chart of accounts only).
+    #[arg(long, default_value_t = 0)]
+    qbo_ledger_lines: usize,
 }
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -118,7 +121,11 @@ fn seed(sim: &Simulator, args: &Args) -> anyhow::Result<Value> {
     let company = "Mooring Demo Company";
     let realm = sim.add_org(Provider::Quickbooks, company);
     sim.grant_user_access(user, &realm)?;
-    let qbo_data = sim.generate_qbo_accounts(&realm, args.qbo_accounts, args.qbo_seed)?;
+    let qbo_data = if args.qbo_ledger_lines > 0 {
+        json!(sim.generate_qbo_company(&realm, args.qbo_ledger_lines, args.qbo_seed)?)
+    } else {
+        json!(sim.generate_qbo_accounts(&realm, args.qbo_accounts, args.qbo_seed)?)
+    };
     Ok(json!({
         "user": user,
         "xero": {
@@ -155,6 +162,7 @@ async fn main() -> anyhow::Result<()> {
         },
         qbo_rate_limits: QboRateLimits {
             per_minute: args.qbo_per_minute,
+            ..QboRateLimits::default()
         },
         ..SimConfig::default()
     })

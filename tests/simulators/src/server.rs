@@ -24,6 +24,32 @@ const INTUIT_PREFIXES: &[&str] = &[
     "/sandbox-quickbooks.api.intuit.com/",
 ];
 
+/// The QuickBooks data routes beyond query and CompanyInfo, on both hosts.
+fn qbo_data_routes() -> Router<Arc<SimControl>> {
+    let mut r = Router::new();
+    for host in [
+        "quickbooks.api.intuit.com",
+        "sandbox-quickbooks.api.intuit.com",
+    ] {
+        let base = format!("/{host}/v3/company/{{realm}}");
+        r = r
+            .route(&format!("{base}/cdc"), get(qbo::cdc::cdc))
+            .route(
+                &format!("{base}/reports/{{name}}"),
+                get(qbo::reports::report),
+            )
+            .route(
+                &format!("{base}/preferences"),
+                get(qbo::entities::preferences),
+            )
+            .route(
+                &format!("{base}/{{entity}}/{{id}}"),
+                get(qbo::entities::read),
+            );
+    }
+    r
+}
+
 /// Builds the whole router around a control handle.
 pub(crate) fn router(control: Arc<SimControl>) -> Router {
     xero::api::routes(Router::new())
@@ -79,6 +105,7 @@ pub(crate) fn router(control: Arc<SimControl>) -> Router {
             "/sandbox-quickbooks.api.intuit.com/v3/company/{realm}/query",
             get(qbo::api::query_get).post(qbo::api::query_post),
         )
+        .merge(qbo_data_routes())
         .nest("/_sim", control_routes::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(control.clone(), observe))

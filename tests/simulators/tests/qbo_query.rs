@@ -316,12 +316,15 @@ async fn unparseable_and_invalid_queries_are_validation_faults() {
     );
     let e = fault(&w, &at, "select * from Account where Name like %x%").await;
     assert!(s(&e["Detail"]).contains("Lexical error"));
-    let e = fault(&w, &at, "select * from Customer").await;
+    let e = fault(&w, &at, "select * from Estimate").await;
     assert_eq!((s(&e["code"]), s(&e["Message"])), ("4001", "Invalid query"));
     assert_eq!(
         s(&e["Detail"]),
-        "QueryValidationError: Metadata not found for Entity: Customer"
+        "QueryValidationError: Metadata not found for Entity: Estimate"
     );
+    // Entity names are case-sensitive.
+    let e = fault(&w, &at, "select * from customer").await;
+    assert_eq!(s(&e["code"]), "4001");
     let e = fault(&w, &at, "select * from Account maxresults 1001").await;
     assert_eq!(
         s(&e["Detail"]),

@@ -74,7 +74,10 @@ async fn revoked_and_disconnected_grants() {
 #[tokio::test]
 async fn throttle_answers_429_in_xml_per_realm() {
     let w = world_with(SimConfig {
-        qbo_rate_limits: QboRateLimits { per_minute: 5 },
+        qbo_rate_limits: QboRateLimits {
+            per_minute: 5,
+            ..QboRateLimits::default()
+        },
         ..SimConfig::default()
     })
     .await;
@@ -130,7 +133,10 @@ async fn throttle_answers_429_in_xml_per_realm() {
         bad.status, 401,
         "authentication comes first and costs nothing"
     );
-    w.sim.set_qbo_rate_limits(QboRateLimits { per_minute: 500 });
+    w.sim.set_qbo_rate_limits(QboRateLimits {
+        per_minute: 500,
+        ..QboRateLimits::default()
+    });
     assert_eq!(w.qbo_query(&at, &w.realm, Q).await.status, 200);
 }
 

@@ -7,15 +7,32 @@ use std::pin::Pin;
 
 use zeroize::Zeroizing;
 
-use crate::runtime::bindings::types::{Fields, RevokeFormat, TokenError, TokenInfo};
 use crate::runtime::context::CallContext;
 use crate::runtime::plugin::PluginInfo;
+use crate::runtime::types::{Fields, RevokeFormat, TokenError, TokenInfo};
 
 /// A boxed, sendable future (the broker is used as a trait object).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A secret string, wiped from memory when dropped.
 pub type SecretText = Zeroizing<String>;
+
+/// The `Authorization` value for HTTP Basic client authentication, per RFC 6749
+/// §2.3.1: the client id and secret are each form-urlencoded
+/// (`application/x-www-form-urlencoded`) before being joined by `:` and base64-encoded.
+/// The one place this header is built: `client-basic` plugin requests and revocation
+/// use it, and it matches what the `oauth2` crate sends on token requests.
+pub fn client_basic(client_id: &str, client_secret: &str) -> SecretText {
+    use base64::Engine as _;
+    let id: String = url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect();
+    let secret =
+        SecretText::new(url::form_urlencoded::byte_serialize(client_secret.as_bytes()).collect());
+    let joined = SecretText::new(format!("{id}:{}", secret.as_str()));
+    SecretText::new(format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(joined.as_bytes())
+    ))
+}
 
 /// Why the broker cannot provide a credential.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -146,5 +163,20 @@ impl GrantBroker for NoGrants {
         _: RevokeFormat,
     ) -> BoxFuture<'a, Result<(), TokenError>> {
         Box::pin(async { Err(TokenError::Denied("no grant to revoke".into())) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    #[test]
+    fn client_basic_form_encodes_id_and_secret() {
+        let header = super::client_basic("id:1", "s+e%c:r t");
+        let encoded = header.strip_prefix("Basic ").expect("basic");
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .expect("base64");
+        assert_eq!(decoded, b"id%3A1:s%2Be%25c%3Ar+t");
     }
 }

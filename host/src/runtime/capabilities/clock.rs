@@ -1,10 +1,10 @@
 //! The `clock` import: the host's (injectable) wall clock.
 
-use crate::runtime::bindings::mooring::connector::clock::Host;
 use crate::runtime::host_state::HostState;
 
-impl Host for HostState {
-    async fn now_millis(&mut self) -> wasmtime::Result<u64> {
-        Ok(self.caps.clock.now_millis())
+impl HostState {
+    /// `clock.now-millis`: milliseconds since the Unix epoch, by the host's clock.
+    pub(crate) fn clock_now_millis(&self) -> u64 {
+        self.caps.clock.now_millis()
     }
 }

@@ -1,23 +1,25 @@
 //! The `http` import: outbound requests on a plugin's behalf.
 //!
-//! Order of checks for every request: method, body size, URL scheme, the host against
-//! the manifest's allow-list (before any DNS lookup), reserved headers, credential
-//! injection, then the deployment's host overrides. Redirects are never followed, and
-//! the response body is read up to a cap.
+//! Order of checks for every request: method, body size, the egress rules on the URL as
+//! the plugin wrote it (scheme, userinfo, approved host, client credentials never to the
+//! token or revoke endpoint, https for credentials, port, IP literal and address; see
+//! [`crate::runtime::egress`]) which also apply the deployment's host overrides, then
+//! reserved headers and credential injection. The client's DNS resolver refuses
+//! non-public addresses. Redirects are never followed, and the response body is read up
+//! to a cap.
 
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
-use super::broker::{BrokerError, SecretText};
+use super::broker::{BrokerError, SecretText, client_basic};
 use crate::runtime::RuntimeError;
-use crate::runtime::bindings::mooring::connector::http::Host;
-use crate::runtime::bindings::types::{Credential, HttpError, Request, Response};
+use crate::runtime::egress::{self, EgressAllow, EgressPolicy, PluginRequest};
 use crate::runtime::host_state::HostState;
 use crate::runtime::limits::RuntimeLimits;
 use crate::runtime::overrides::HostOverrides;
+use crate::runtime::types::{Credential, HttpError, Request, Response};
 
 /// Longest `Retry-After` the host waits out itself before retrying; longer ones (a
 /// spent daily limit) are passed to the plugin as the 429 they are.
@@ -28,20 +30,27 @@ const MAX_429_RETRIES: u32 = 20;
 /// Headers only the host may set.
 const RESERVED_HEADERS: &[&str] = &["authorization", "proxy-authorization", "host", "cookie"];
 
-/// The shared HTTP client plus the deployment's overrides and caps.
+/// The shared HTTP client plus the deployment's egress policy and caps.
 #[derive(Debug)]
 pub struct HttpCapability {
     client: reqwest::Client,
-    overrides: HostOverrides,
+    egress: EgressPolicy,
     max_response: usize,
     max_request: usize,
 }
 
 impl HttpCapability {
-    /// Build the client: rustls, no redirects, connect and read timeouts from `limits`.
+    /// [`with_egress`](Self::with_egress) with `overrides` and no egress allowances.
     pub fn new(overrides: HostOverrides, limits: &RuntimeLimits) -> Result<Self, RuntimeError> {
+        Self::with_egress(EgressPolicy::new(overrides, EgressAllow::default()), limits)
+    }
+
+    /// Build the client: rustls, no redirects, the egress DNS resolver, connect and
+    /// read timeouts from `limits`.
+    pub fn with_egress(egress: EgressPolicy, limits: &RuntimeLimits) -> Result<Self, RuntimeError> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(egress.resolver())
             .connect_timeout(Duration::from_millis(limits.connect_timeout_millis))
             .read_timeout(Duration::from_millis(limits.read_timeout_millis))
             .user_agent(concat!("mooring/", env!("CARGO_PKG_VERSION")))
@@ -49,7 +58,7 @@ impl HttpCapability {
             .map_err(|e| RuntimeError::Engine(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             client,
-            overrides,
+            egress,
             max_response: limits.response_body_bytes,
             max_request: limits.request_body_bytes,
         })
@@ -57,10 +66,16 @@ impl HttpCapability {
 
     /// The deployment's host overrides.
     pub fn overrides(&self) -> &HostOverrides {
-        &self.overrides
+        self.egress.overrides()
     }
 
-    /// The underlying client (the host's own token requests reuse it).
+    /// The deployment's egress policy (manifests are checked against it at load).
+    pub fn egress(&self) -> &EgressPolicy {
+        &self.egress
+    }
+
+    /// The underlying client, whose resolver refuses non-public addresses (the host's
+    /// own token requests reuse it).
     pub fn client(&self) -> &reqwest::Client {
         &self.client
     }
@@ -74,8 +89,10 @@ impl HttpCapability {
         body: &[u8],
         authorization: Option<&str>,
     ) -> Result<Response, HttpError> {
-        let target = self.overrides.apply(url);
-        let mut builder = self.client.request(method, target).headers(headers.clone());
+        let mut builder = self
+            .client
+            .request(method, url.clone())
+            .headers(headers.clone());
         if let Some(value) = authorization {
             let mut value = HeaderValue::from_str(value).map_err(|_| {
                 HttpError::Denied("the credential is not a valid header value".into())
@@ -125,6 +142,9 @@ fn too_large(cap: usize) -> HttpError {
 }
 
 fn classify(error: reqwest::Error) -> HttpError {
+    if let Some(denied) = egress::denial_in(&error) {
+        return HttpError::Denied(denied.to_string());
+    }
     let timeout = error.is_timeout();
     let text = error.without_url().to_string();
     if timeout {
@@ -144,13 +164,6 @@ fn broker_error(error: BrokerError) -> HttpError {
 
 fn bearer(token: &SecretText) -> SecretText {
     SecretText::new(format!("Bearer {}", token.as_str()))
-}
-
-fn same_endpoint(a: &Url, b: &str) -> bool {
-    Url::parse(b).is_ok_and(|b| {
-        a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
-            && a.path().trim_end_matches('/') == b.path().trim_end_matches('/')
-    })
 }
 
 fn retry_after(response: &Response, default: u32) -> Duration {
@@ -254,20 +267,17 @@ impl HostState {
                 http.max_request
             )));
         }
-        let url = Url::parse(&request.url)
-            .map_err(|e| HttpError::Denied(format!("{:?} is not a valid URL: {e}", request.url)))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(HttpError::Denied(format!(
-                "scheme {:?} is not allowed",
-                url.scheme()
-            )));
-        }
-        let host = url.host_str().unwrap_or_default();
-        if !self.plugin.allowed.allows(host) {
-            return Err(HttpError::Denied(format!(
-                "host {host:?} is not in the plugin's allowed hosts"
-            )));
-        }
+        let auth = &self.plugin.manifest.auth;
+        let url = http
+            .egress
+            .plugin_request(&PluginRequest {
+                url: &request.url,
+                credential: request.credential,
+                approved: &self.plugin.allowed,
+                token_url: &auth.token_url,
+                revoke_url: auth.revoke_url.as_deref(),
+            })
+            .map_err(|e| HttpError::Denied(e.to_string()))?;
         let mut headers = HeaderMap::new();
         for (name, value) in &request.headers {
             let lower = name.to_ascii_lowercase();
@@ -290,20 +300,11 @@ impl HostState {
                     .await
             }
             Credential::ClientBasic => {
-                if same_endpoint(&url, &plugin.manifest.auth.token_url) {
-                    return Err(HttpError::Denied(
-                        "client credentials are not sent to the token endpoint from a plugin; use the oauth import".into(),
-                    ));
-                }
                 let (id, secret) = grants
                     .client_credentials(&plugin, &self.ctx)
                     .await
                     .map_err(broker_error)?;
-                let basic = SecretText::new(format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD
-                        .encode(format!("{id}:{}", secret.as_str()))
-                ));
+                let basic = client_basic(&id, &secret);
                 self.budgeted(&method, &url, &headers, &request.body, Some(&basic))
                     .await
             }
@@ -346,8 +347,10 @@ impl HostState {
     }
 }
 
-impl Host for HostState {
-    async fn send(&mut self, request: Request) -> wasmtime::Result<Result<Response, HttpError>> {
+impl HostState {
+    /// The `http.send` import: one request on the plugin's behalf, timed as host time;
+    /// a denial is logged and remembered for the call's error.
+    pub(crate) async fn http_send(&mut self, request: Request) -> Result<Response, HttpError> {
         let started = Instant::now();
         let result = self.send_request(request).await;
         self.host_time += started.elapsed();
@@ -357,6 +360,6 @@ impl Host for HostState {
                 "denied a plugin request: {reason}");
             self.denials.push(reason.clone());
         }
-        Ok(result)
+        result
     }
 }

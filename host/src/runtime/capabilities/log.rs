@@ -1,9 +1,8 @@
 //! The `log` import: plugin log lines go to tracing, tagged with the plugin, its
 //! version and the connection, and capped per call so a plugin cannot flood the log.
 
-use crate::runtime::bindings::mooring::connector::log::Host;
-use crate::runtime::bindings::types::Level;
 use crate::runtime::host_state::HostState;
+use crate::runtime::types::Level;
 
 /// Longest log message kept, in bytes; longer ones are cut.
 pub const MAX_MESSAGE_BYTES: usize = 4096;
@@ -19,8 +18,9 @@ fn truncate(message: &str) -> &str {
     &message[..end]
 }
 
-impl Host for HostState {
-    async fn emit(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
+impl HostState {
+    /// `log.emit`: one plugin log line, tagged and capped per call.
+    pub(crate) fn log_emit(&mut self, level: Level, message: &str) {
         self.log_lines += 1;
         let limit = self.limits.log_lines_per_call;
         if self.log_lines > limit {
@@ -29,9 +29,9 @@ impl Host for HostState {
                     connection = self.ctx.connection.as_deref().unwrap_or("-"),
                     "plugin exceeded {limit} log lines in one call; dropping the rest");
             }
-            return Ok(());
+            return;
         }
-        let message = truncate(&message);
+        let message = truncate(message);
         let plugin = self.plugin.id.as_str();
         let version = self.plugin.version.as_str();
         let connection = self.ctx.connection.as_deref().unwrap_or("-");
@@ -52,7 +52,6 @@ impl Host for HostState {
                 tracing::error!(target: "mooring::plugin", plugin, version, connection, "{message}")
             }
         }
-        Ok(())
     }
 }
 

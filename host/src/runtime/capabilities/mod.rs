@@ -1,6 +1,12 @@
 //! What the host gives a plugin: one module per WIT import, each backed by a small
 //! trait so it can be implemented (and tested) on its own.
 //!
+//! These modules know no WIT version: each adds neutral methods on
+//! [`HostState`](crate::runtime::HostState) over [`crate::runtime::types`]
+//! (`http_send`, `oauth_*`, `state_*`, `log_emit`, `clock_now_millis`), and each world
+//! version's module in [`crate::runtime::wit`] implements its generated host traits as
+//! adapters over them.
+//!
 //! | import | module | backend |
 //! |---|---|---|
 //! | `http` | [`http`] | [`http::HttpCapability`] (reqwest) + [`GrantBroker`] for credentials |

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::broker::BoxFuture;
-use crate::runtime::bindings::mooring::connector::state::Host;
 use crate::runtime::host_state::HostState;
 
 /// Longest key a plugin may use, in bytes.
@@ -150,8 +149,10 @@ impl HostState {
     }
 }
 
-impl Host for HostState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
+impl HostState {
+    /// `state.get`: the value under `key` for this call's connection. A backend failure
+    /// is an error the adapter turns into a trap.
+    pub(crate) async fn state_get(&mut self, key: String) -> Result<Option<Vec<u8>>, StateError> {
         let Some(connection) = self.ctx.connection.clone() else {
             return Ok(None);
         };
@@ -164,39 +165,40 @@ impl Host for HostState {
         let started = std::time::Instant::now();
         let result = backend.get(&connection, &key).await;
         self.host_time += started.elapsed();
-        result.map_err(|e| wasmtime::Error::msg(e.to_string()))
+        result
     }
 
-    async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), String>> {
+    /// `state.set`: store `value` under `key`; the error text goes to the plugin.
+    pub(crate) async fn state_set(&mut self, key: String, value: Vec<u8>) -> Result<(), String> {
         if key.len() > MAX_KEY_BYTES {
-            return Ok(Err(format!(
+            return Err(format!(
                 "state key is {} bytes; the limit is {MAX_KEY_BYTES}",
                 key.len()
-            )));
+            ));
         }
         if value.len() > MAX_VALUE_BYTES {
-            return Ok(Err(format!(
+            return Err(format!(
                 "state value is {} bytes; the limit is {MAX_VALUE_BYTES}",
                 value.len()
-            )));
+            ));
         }
         let Some(connection) = self.ctx.connection.clone() else {
-            return Ok(Err(
-                "this call works for no connection, so it has no state".into()
-            ));
+            return Err("this call works for no connection, so it has no state".into());
         };
         if let Some(flow) = self.staging_flow() {
             self.caps.staging.push(&flow, key, Some(value));
-            return Ok(Ok(()));
+            return Ok(());
         }
         let backend = self.caps.state.clone();
         let started = std::time::Instant::now();
         let result = backend.set(&connection, &key, value).await;
         self.host_time += started.elapsed();
-        Ok(result.map_err(|e| e.to_string()))
+        result.map_err(|e| e.to_string())
     }
 
-    async fn delete(&mut self, key: String) -> wasmtime::Result<()> {
+    /// `state.delete`: remove `key`. A backend failure is an error the adapter turns
+    /// into a trap.
+    pub(crate) async fn state_delete(&mut self, key: String) -> Result<(), StateError> {
         let Some(connection) = self.ctx.connection.clone() else {
             return Ok(());
         };
@@ -208,6 +210,6 @@ impl Host for HostState {
         let started = std::time::Instant::now();
         let result = backend.delete(&connection, &key).await;
         self.host_time += started.elapsed();
-        result.map_err(|e| wasmtime::Error::msg(e.to_string()))
+        result
     }
 }

@@ -28,10 +28,15 @@ use crate::api_auth::{accepts_json, bearer_from_headers};
 use crate::client_auth::Params;
 use crate::clock::Millis;
 use crate::control::SimControl;
-use crate::model::{Grant, Provider};
+use crate::model::{Grant, Org, Provider};
+use crate::qbo::company::company_info;
 use crate::qbo::data::{DEFAULT_ACCOUNTS, QboCompanyData, generate_accounts};
+use crate::qbo::ledger::EntityKind;
+use crate::qbo::ledger::generate::preferences;
 use crate::qbo::query::eval::{Outcome, run};
+use crate::qbo::query::generic::run_json;
 use crate::qbo::query::parser::parse;
+use crate::qbo::query::{QueryError, Statement};
 use crate::qbo::{errors, xml};
 use crate::state::SimState;
 use crate::timefmt::qbo_time;
@@ -62,13 +67,29 @@ impl SimState {
     }
 }
 
+/// A call admitted by [`admit`]: in progress (for the concurrency limit) until dropped.
+pub(crate) struct Admitted {
+    s: Arc<SimControl>,
+    realm: String,
+    /// The grant the call was made with.
+    #[allow(dead_code)]
+    pub grant: Grant,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.s.lock().qbo_rate.release(&self.realm);
+    }
+}
+
 /// Admits a data call on `realm`: token and realm (401 3200 / 403 3100), then the
-/// throttle (429 XML 3001). Admitted calls are counted per realm.
-pub(crate) fn admit(
-    s: &SimControl,
+/// throttle (429 XML 3001: 500 per minute, 10 in progress). Admitted calls are counted
+/// per realm and last [`crate::qbo::ratelimit::QboRateLimits::latency_ms`].
+pub(crate) async fn admit(
+    s: &Arc<SimControl>,
     headers: &HeaderMap,
     realm: &str,
-) -> Result<Grant, Box<Response>> {
+) -> Result<Admitted, Box<Response>> {
     let grant = s
         .authorize_api_call(
             Provider::Quickbooks,
@@ -77,19 +98,30 @@ pub(crate) fn admit(
         )
         .map_err(|d| Box::new(d.response(accepts_json(headers)).into_response()))?;
     let now = s.now_ms();
-    let mut st = s.lock();
-    if !st.qbo_rate.admit(realm, now) {
+    let latency = {
+        let mut st = s.lock();
+        if st.qbo_rate.admit(realm, now).is_err() {
+            *st.counters
+                .qbo_throttled
+                .entry(realm.to_owned())
+                .or_default() += 1;
+            return Err(Box::new(errors::throttled(now).into_response()));
+        }
         *st.counters
-            .qbo_throttled
+            .qbo_data_calls
             .entry(realm.to_owned())
             .or_default() += 1;
-        return Err(Box::new(errors::throttled(now).into_response()));
+        st.qbo_rate.limits.latency_ms
+    };
+    let admitted = Admitted {
+        s: Arc::clone(s),
+        realm: realm.to_owned(),
+        grant,
+    };
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
     }
-    *st.counters
-        .qbo_data_calls
-        .entry(realm.to_owned())
-        .or_default() += 1;
-    Ok(grant)
+    Ok(admitted)
 }
 
 /// Renders a body as JSON or Intuit XML.
@@ -109,22 +141,63 @@ pub(crate) fn render(body: &Value, json_wanted: bool) -> Response {
     }
 }
 
-/// The `QueryResponse` body of an outcome.
-pub fn query_response(outcome: Outcome, now: Millis) -> Value {
+/// The `QueryResponse` body of an outcome of a statement on `entity`.
+pub fn query_response(entity: &str, outcome: Outcome, now: Millis) -> Value {
     let inner = match outcome {
         Outcome::Count(n) => json!({"totalCount": n}),
         Outcome::Page { items, .. } if items.is_empty() => json!({}),
         Outcome::Page { start, items } => {
-            json!({"Account": items, "startPosition": start, "maxResults": items.len()})
+            let n = items.len();
+            json!({entity: items, "startPosition": start, "maxResults": n})
         }
     };
     json!({"QueryResponse": inner, "time": qbo_time(now)})
 }
 
-fn answer(s: &SimControl, headers: &HeaderMap, realm: &str, statement: &str) -> Response {
-    if let Err(refusal) = admit(s, headers, realm) {
-        return *refusal;
+/// Runs a statement on a company: `Account` from the typed chart, `CompanyInfo` and
+/// `Preferences` as one-record entities, the ledger's entities from their JSON.
+pub fn run_statement(
+    st: &Statement,
+    d: &QboCompanyData,
+    org: Option<&Org>,
+    now: Millis,
+) -> Result<Outcome, QueryError> {
+    let single = |v: Option<Value>| {
+        let list: Vec<Value> = v.into_iter().collect();
+        let refs: Vec<&Value> = list.iter().collect();
+        run_json(st, &refs, false)
+    };
+    match st.entity.as_str() {
+        "Account" => run(st, d),
+        "CompanyInfo" => single(org.map(|o| company_info(o, now)["CompanyInfo"].clone())),
+        "Preferences" => single(Some(preferences_of(d, org))),
+        name => match EntityKind::parse(name) {
+            Some(kind) => {
+                let refs: Vec<&Value> = d
+                    .ledger
+                    .records(kind)
+                    .iter()
+                    .filter(|r| r.is_live())
+                    .map(|r| &r.body)
+                    .collect();
+                run_json(st, &refs, kind.is_name_list())
+            }
+            None => Err(QueryError::invalid(format!(
+                "Metadata not found for Entity: {name}"
+            ))),
+        },
     }
+}
+
+/// The `Preferences` entity of a company (a default one for a chart-only company).
+pub fn preferences_of(d: &QboCompanyData, org: Option<&Org>) -> Value {
+    d.ledger
+        .preferences
+        .clone()
+        .unwrap_or_else(|| preferences(org.map_or(0, |o| o.created_at)))
+}
+
+fn answer(s: &Arc<SimControl>, headers: &HeaderMap, realm: &str, statement: &str) -> Response {
     let now = s.now_ms();
     let json_wanted = accepts_json(headers);
     let statement = match parse(statement) {
@@ -133,13 +206,14 @@ fn answer(s: &SimControl, headers: &HeaderMap, realm: &str, statement: &str) -> 
     };
     let outcome = {
         let mut st = s.lock();
+        let org = st.org(realm).ok().cloned();
         match st.qbo_company_data(realm, now) {
-            Some(d) => run(&statement, d),
+            Some(d) => run_statement(&statement, d, org.as_ref(), now),
             None => return errors::authorization_failed().into_response(),
         }
     };
     match outcome {
-        Ok(o) => render(&query_response(o, now), json_wanted),
+        Ok(o) => render(&query_response(&statement.entity, o, now), json_wanted),
         Err(e) => errors::query_fault(&e, now, json_wanted).into_response(),
     }
 }
@@ -158,6 +232,10 @@ pub(crate) async fn query_get(
     Path(realm): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    let _admitted = match admit(&s, &headers, &realm).await {
+        Ok(a) => a,
+        Err(refusal) => return *refusal,
+    };
     answer(&s, &headers, &realm, &url_statement(raw.as_deref()))
 }
 
@@ -185,6 +263,10 @@ pub(crate) async fn query_post(
             return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
         }
         String::from_utf8_lossy(&body).into_owned()
+    };
+    let _admitted = match admit(&s, &headers, &realm).await {
+        Ok(a) => a,
+        Err(refusal) => return *refusal,
     };
     answer(&s, &headers, &realm, &statement)
 }

@@ -65,9 +65,10 @@ pub(crate) async fn read(
     Path((realm, id)): Path<(String, String)>,
 ) -> Response {
     let json_wanted = accepts_json(&headers);
-    if let Err(refusal) = api::admit(&s, &headers, &realm) {
-        return *refusal;
-    }
+    let _admitted = match api::admit(&s, &headers, &realm).await {
+        Ok(a) => a,
+        Err(refusal) => return *refusal,
+    };
     let now = s.now_ms();
     if id != realm {
         return errors::object_not_found(now).into_response();

@@ -406,3 +406,55 @@ impl World {
 pub fn s(v: &Value) -> &str {
     v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
 }
+
+impl World {
+    /// `GET https://quickbooks.api.intuit.com/v3/company/{realm}/{rest}` (with
+    /// `minorversion=75` appended) as JSON.
+    pub async fn qbo_get(&self, at: &str, realm: &str, rest: &str) -> Answer {
+        let sep = if rest.contains('?') { '&' } else { '?' };
+        let url = self.sim.url(
+            "quickbooks.api.intuit.com",
+            &format!("/v3/company/{realm}/{rest}{sep}minorversion=75"),
+        );
+        let auth = format!("Bearer {at}");
+        self.get(
+            &url,
+            &[("authorization", &auth), ("accept", "application/json")],
+        )
+        .await
+    }
+
+    /// An access token for `realm`.
+    pub async fn qbo_at(&self, realm: &str) -> String {
+        s(&self.qbo_tokens(realm).await["access_token"]).to_owned()
+    }
+
+    /// Every record of a query, paged with `STARTPOSITION`/`MAXRESULTS 1000`.
+    pub async fn qbo_query_all(
+        &self,
+        at: &str,
+        realm: &str,
+        entity: &str,
+        filter: &str,
+    ) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut start = 1;
+        loop {
+            let q =
+                format!("SELECT * FROM {entity} {filter} STARTPOSITION {start} MAXRESULTS 1000");
+            let a = self.qbo_query(at, realm, &q).await;
+            assert_eq!(a.status, 200, "{q}: {}", a.text);
+            let v = a.json();
+            let page = v["QueryResponse"][entity]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let n = page.len();
+            out.extend(page);
+            if n < 1000 {
+                return out;
+            }
+            start += 1000;
+        }
+    }
+}

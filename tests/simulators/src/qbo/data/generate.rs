@@ -197,6 +197,7 @@ pub fn generate_accounts(count: usize, seed: u64, now: Millis) -> QboCompanyData
         accounts,
         requested: count,
         seed,
+        ledger: Default::default(),
     }
 }
 

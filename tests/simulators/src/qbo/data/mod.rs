@@ -54,6 +54,8 @@ pub struct QboCompanyData {
     pub requested: usize,
     /// Seed it was generated with.
     pub seed: u64,
+    /// Name lists, transactions and preferences (empty for a chart-only company).
+    pub ledger: crate::qbo::ledger::Ledger,
 }
 
 /// Counts of a company's accounts.

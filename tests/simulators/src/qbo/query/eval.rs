@@ -1,8 +1,10 @@
 //! Running a parsed statement over a company's accounts.
 //!
-//! - Entity: only `Account` (case-sensitive); anything else is the 4001 fault QuickBooks
-//!   gives an unknown entity, `QueryValidationError: Metadata not found for Entity: X`
-//!   (quickbooks-ruby#628, #257). Other real entities are not modelled and get it too.
+//! - Entity: [`run`] serves only `Account` (case-sensitive); anything else is the 4001
+//!   fault QuickBooks gives an unknown entity, `QueryValidationError: Metadata not found
+//!   for Entity: X` (quickbooks-ruby#628, #257). The query endpoint
+//!   ([`crate::qbo::api::run_statement`]) sends the ledger's entities, `CompanyInfo` and
+//!   `Preferences` to [`super::generic`] instead; entities not modelled get the fault.
 //! - Properties (case-insensitive): `Id`, `Name`, `FullyQualifiedName`, `Description`,
 //!   `Active`, `SubAccount`, `ParentRef`, `Classification`, `AccountType`,
 //!   `CurrentBalance`, `MetaData.CreateTime`, `MetaData.LastUpdatedTime` (the Account

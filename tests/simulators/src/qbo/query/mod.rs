@@ -2,7 +2,7 @@
 //! simulator serves:
 //!
 //! ```text
-//! SELECT * | count(*) FROM Account
+//! SELECT * | count(*) FROM <Entity>
 //!   [WHERE <cond> [AND <cond>]...]
 //!   [ORDERBY | ORDER BY <prop> [ASC|DESC] [, <prop> [ASC|DESC]]...]
 //!   [STARTPOSITION n] [MAXRESULTS n]
@@ -19,9 +19,11 @@
 //! node-quickbooks#56). `STARTPOSITION` comes before `MAXRESULTS`, as documented.
 //!
 //! [`lexer`] and [`parser`] turn the text into a [`Statement`] or a 4000 parse fault;
-//! [`eval`] validates it (4001 faults) and runs it over a company's accounts.
+//! [`eval`] validates it (4001 faults) and runs it over a company's accounts;
+//! [`generic`] over the wire JSON of every other entity.
 
 pub mod eval;
+pub mod generic;
 pub mod lexer;
 pub mod parser;
 pub mod time;

@@ -49,6 +49,14 @@ pub(crate) enum Endpoint {
     Journals,
     /// `GET /Reports/TrialBalance`.
     TrialBalance,
+    /// `GET /Reports/ProfitAndLoss`.
+    ProfitAndLoss,
+    /// `GET /Reports/BalanceSheet`.
+    BalanceSheet,
+    /// `GET /Payments`.
+    Payments,
+    /// `GET /CreditNotes`.
+    CreditNotes,
 }
 
 fn any(scopes: &[String], wanted: &[&str]) -> bool {
@@ -104,6 +112,20 @@ impl Endpoint {
             Self::TrialBalance => {
                 any(s, &["accounting.reports.trialbalance.read"])
                     || (broad && any(s, &["accounting.reports.read"]))
+            }
+            Self::ProfitAndLoss => {
+                any(s, &["accounting.reports.profitandloss.read"])
+                    || (broad && any(s, &["accounting.reports.read"]))
+            }
+            Self::BalanceSheet => {
+                any(s, &["accounting.reports.balancesheet.read"])
+                    || (broad && any(s, &["accounting.reports.read"]))
+            }
+            Self::Payments => {
+                transactions || any(s, &["accounting.payments", "accounting.payments.read"])
+            }
+            Self::CreditNotes => {
+                transactions || any(s, &["accounting.invoices", "accounting.invoices.read"])
             }
         }
     }

@@ -11,6 +11,10 @@
 //! | `GET /ManualJournals` | `page`/`pageSize` | `If-Modified-Since` | creation |
 //! | `GET /Journals` | `offset` (JournalNumber >), 100 max | `If-Modified-Since` on `CreatedDateUTC` | number |
 //! | `GET /Reports/TrialBalance` | – | `date` | sections |
+//! | `GET /Reports/ProfitAndLoss` | `periods`/`timeframe` | `fromDate`/`toDate` | sections |
+//! | `GET /Reports/BalanceSheet` | `periods`/`timeframe` | `date` | sections |
+//! | `GET /Payments` | `page`/`pageSize` | `If-Modified-Since` | date |
+//! | `GET /CreditNotes` | `page`/`pageSize` | `If-Modified-Since` | creation |
 //!
 //! Each call goes through [`gate::admit`] (token, tenant, scope, rate limits) first.
 //! Resource names are also served in lower case (Xero's routing is case-insensitive).
@@ -21,7 +25,9 @@ pub(crate) mod filter;
 pub(crate) mod gate;
 pub(crate) mod journals;
 pub(crate) mod listing;
+pub(crate) mod payments;
 pub(crate) mod query;
+pub(crate) mod reports;
 pub(crate) mod settings;
 pub(crate) mod trial_balance;
 
@@ -64,7 +70,7 @@ pub(crate) async fn serve(
 
 /// Adds the data routes to the main router.
 pub(crate) fn routes(router: Router<Arc<SimControl>>) -> Router<Arc<SimControl>> {
-    let table: [(&str, MethodRouter<Arc<SimControl>>); 9] = [
+    let table: [(&str, MethodRouter<Arc<SimControl>>); 13] = [
         ("Organisation", get(settings::organisation)),
         ("Accounts", get(settings::accounts)),
         ("TrackingCategories", get(settings::tracking_categories)),
@@ -74,6 +80,13 @@ pub(crate) fn routes(router: Router<Arc<SimControl>>) -> Router<Arc<SimControl>>
         ("ManualJournals", get(documents::manual_journals)),
         ("Journals", get(journals::journals)),
         ("Reports/TrialBalance", get(trial_balance::trial_balance)),
+        (
+            "Reports/ProfitAndLoss",
+            get(reports::profit_and_loss_handler),
+        ),
+        ("Reports/BalanceSheet", get(reports::balance_sheet_handler)),
+        ("Payments", get(payments::payments)),
+        ("CreditNotes", get(payments::credit_notes)),
     ];
     let mut r = router;
     for (name, handler) in table {

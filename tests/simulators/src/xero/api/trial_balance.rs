@@ -38,7 +38,7 @@ const SECTIONS: [(&str, &str); 5] = [
 ];
 
 /// The first day of the financial year containing `date`.
-fn fy_start(d: &OrgData, date: Millis) -> Millis {
+pub(crate) fn fy_start(d: &OrgData, date: Millis) -> Millis {
     let year = civil(date).year;
     let start = date_ms(year, d.locale.fy_end_month, d.locale.fy_end_day) + DAY;
     if start > date {

@@ -1,0 +1,3 @@
+//! `test-versioned` 1.0.0: see `common.rs`.
+
+mod common;

@@ -1,0 +1,4 @@
+//! `test-versioned`: see `common.rs`.
+
+#[path = "../../versioned-v1/src/common.rs"]
+mod common;
