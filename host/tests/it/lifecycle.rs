@@ -263,7 +263,7 @@ async fn a_hundred_concurrent_calls_on_an_expired_token_make_one_token_request()
         .sim
         .counters()
         .token_requests(Provider::Quickbooks, Some("refresh_token"));
-    let calls = (0..100).map(|_| host.probe(&id, "company"));
+    let calls = (0..100).map(|_| host.probe(&id, "companyinfo"));
     let results = futures_util::future::join_all(calls).await;
     let failures: Vec<_> = results.iter().filter(|r| r.is_err()).collect();
     assert!(failures.is_empty(), "{failures:?}");

@@ -126,7 +126,15 @@ async fn invalid_uploads_are_refused_and_nothing_changes() {
     let before = plugins(&host).await;
     let stored_before = host.app().store.list_plugins().expect("store").len();
     let core_module = b"\0asm\x01\0\0\0".to_vec();
-    let cases: [(&str, Vec<u8>, &str, u16, &str); 4] = [
+    let newer_world = crate::wit_versions::component_importing(&[("clock", "0.3.0")]);
+    let cases: [(&str, Vec<u8>, &str, u16, &str); 5] = [
+        (
+            "unsupported world",
+            newer_world,
+            "application/wasm",
+            400,
+            "this host supports 0.1.0",
+        ),
         (
             "garbage",
             b"definitely not wasm".to_vec(),

@@ -526,7 +526,7 @@ async fn quickbooks_accounts_sync_the_whole_chart_and_then_only_changes() {
         .api_ok(
             "POST",
             &format!("/api/connections/{id}/sync"),
-            Some(json!({"streams": ["accounts", "company"]})),
+            Some(json!({"streams": ["accounts", "companyinfo"]})),
         )
         .await;
     assert!(errors(&runs).is_empty(), "{:?}", errors(&runs));

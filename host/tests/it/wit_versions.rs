@@ -15,7 +15,7 @@ use crate::support::*;
 
 /// A component that imports `mooring:connector/{iface}@{version}` for each pair (each
 /// an instance exporting `now-millis: func() -> u64`) and exports nothing.
-fn component_importing(imports: &[(&str, &str)]) -> Vec<u8> {
+pub(crate) fn component_importing(imports: &[(&str, &str)]) -> Vec<u8> {
     let mut types = ComponentTypeSection::new();
     let mut instance = InstanceType::new();
     instance

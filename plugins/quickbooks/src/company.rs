@@ -1,5 +1,5 @@
 //! The CompanyInfo answer (`{"CompanyInfo": {...}, "time": ...}`): the company's name
-//! for the tenant, and the `company` stream's one record. Pure.
+//! for the tenant, and the `companyinfo` stream's one record. Pure.
 
 use mooring_plugin_sdk::serde_json::Value;
 use mooring_plugin_sdk::types::{ConnectorError, SyncRecord};

@@ -85,7 +85,7 @@ mod tests {
         assert_eq!(m.streams.len(), STREAMS.len());
         let names: Vec<&str> = m.streams.iter().map(|s| s.name.as_str()).collect();
         for name in [
-            "company",
+            "companyinfo",
             "preferences",
             "invoices",
             "journal_entries",

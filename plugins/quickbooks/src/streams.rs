@@ -57,7 +57,7 @@ const DAY: u32 = 86_400;
 /// Every stream, in manifest order.
 pub const STREAMS: &[StreamDef] = &[
     s("accounts", "Account", Kind::NameList, HOUR),
-    s("company", "CompanyInfo", Kind::CompanyInfo, HOUR),
+    s("companyinfo", "CompanyInfo", Kind::CompanyInfo, HOUR),
     s("preferences", "Preferences", Kind::Preferences, HOUR),
     s("customers", "Customer", Kind::NameList, QUARTER),
     s("vendors", "Vendor", Kind::NameList, QUARTER),
