@@ -56,6 +56,25 @@ async fn full_sync(host: &harness::Host, id: &str) -> (u64, u64, Duration) {
             run.error
         );
     }
+    let mut slowest: Vec<_> = runs
+        .iter()
+        .map(|r| {
+            let ms = r
+                .finished_at
+                .unwrap_or(r.started_at)
+                .saturating_sub(r.started_at);
+            (
+                ms,
+                r.stream.as_str(),
+                r.pages,
+                r.added + r.updated + r.deleted,
+            )
+        })
+        .collect();
+    slowest.sort_by(|a, b| b.cmp(a));
+    for (ms, stream, pages, records) in slowest.iter().take(8) {
+        println!("    {stream:<20} {pages:>4} pages {records:>6} records {ms:>7} ms");
+    }
     let records = runs.iter().map(|r| r.added + r.updated + r.deleted).sum();
     (records, data_calls(host) - before, elapsed)
 }
@@ -93,6 +112,9 @@ async fn main() {
         records as f64 / off.as_secs_f64()
     );
     drop(host);
+    if std::env::args().any(|a| a == "--no-limits-on") {
+        return;
+    }
 
     println!("limits on (500 calls/min, 10 concurrent per realm):");
     let (host, id) = company(&[], QboRateLimits::default()).await;

@@ -207,6 +207,8 @@ impl App {
         };
         let intervals = config.sync_intervals.clone().into_iter().collect();
         let sync = crate::sync::SyncService::new(connections.clone(), intervals, queue);
+        // Runs a crash cut off are closed before anything can sync again.
+        sync.close_interrupted_runs().await?;
         let plugins = PluginLifecycle::new(
             store.clone(),
             runtime.clone(),
@@ -252,9 +254,15 @@ impl App {
     }
 
     /// Start the background work of a serving host: the sync scheduler (queued syncs
-    /// always; interval syncs unless turned off) and the keep-alive of idle grants.
+    /// always; interval syncs unless turned off), retention pruning (see
+    /// [`crate::retention`]) and the keep-alive of idle grants.
     pub fn spawn_background(&self) -> tokio::task::JoinHandle<()> {
         self.sync.spawn_scheduler(self.config.scheduler);
+        crate::retention::spawn(
+            self.store.clone(),
+            self.clock.clone(),
+            self.config.retention,
+        );
         let connections = self.connections.clone();
         let every = std::time::Duration::from_secs(self.config.keep_alive_secs.max(1));
         tokio::spawn(async move {

@@ -5,6 +5,7 @@ use mooring_store::Store;
 
 use crate::runtime::cache::ArtifactCache;
 use crate::runtime::capabilities::broker::BoxFuture;
+use crate::runtime::capabilities::state::StateUsage;
 use crate::runtime::capabilities::{StateBackend, StateError};
 
 /// Plugin state kept in the redb store, per connection.
@@ -48,6 +49,19 @@ impl StateBackend for StoreState {
         let (store, connection, key) = (self.0.clone(), connection.to_owned(), key.to_owned());
         Box::pin(blocking(move || {
             store.state_delete(&connection, &key).map(|_| ())
+        }))
+    }
+
+    fn usage<'a>(
+        &'a self,
+        connection: &'a str,
+        except: &'a str,
+    ) -> BoxFuture<'a, Result<StateUsage, StateError>> {
+        let (store, connection, except) =
+            (self.0.clone(), connection.to_owned(), except.to_owned());
+        Box::pin(blocking(move || {
+            let (keys, bytes) = store.state_usage(&connection, &except)?;
+            Ok(StateUsage { keys, bytes })
         }))
     }
 }

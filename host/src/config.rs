@@ -18,6 +18,9 @@
 //! | `MOORING_SCHEDULER` | `scheduler` | `on` (`off`: sync only when asked) |
 //! | `MOORING_RATE_BUDGETS` | `[rate_budgets.<provider>]` | the manifest's (`provider.per_day=1000`, comma-separated) |
 //! | `MOORING_EGRESS_ALLOW` | `allow` under `[egress]` | none (`ip-literals`, `ports`, `private-addresses`, comma-separated; see [`EgressAllow`]) |
+//! | `MOORING_RETENTION_EVENTS_DAYS` | `events_days` under `[retention]` | `30` (delivered events older than this are pruned; `0` keeps all) |
+//! | `MOORING_RETENTION_RUNS_PER_STREAM` | `runs_per_stream` under `[retention]` | `100` (finished runs beyond the newest N per stream are pruned; `0` keeps all) |
+//! | `MOORING_RETENTION_INTERVAL_SECS` | `interval_secs` under `[retention]` | `3600` (how often pruning runs; expired OAuth flows go too) |
 //!
 //! Runtime limits live under `[limits]` (see [`RuntimeLimits`]).
 
@@ -84,6 +87,38 @@ struct FileConfig {
     scheduler: Option<bool>,
     rate_budgets: BTreeMap<String, BudgetOverride>,
     egress: EgressSection,
+    retention: RetentionSection,
+}
+
+/// `[retention]`: how much history is kept.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct RetentionSection {
+    events_days: Option<u64>,
+    runs_per_stream: Option<u64>,
+    interval_secs: Option<u64>,
+}
+
+/// How much history the host keeps; pruned by a periodic background task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Delivered events older than this many days are pruned; `0` keeps them all.
+    pub events_days: u64,
+    /// Finished sync runs beyond the newest this many per stream are pruned; `0` keeps
+    /// them all.
+    pub runs_per_stream: u64,
+    /// Seconds between pruning passes (expired OAuth flows are pruned too).
+    pub interval_secs: u64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            events_days: 30,
+            runs_per_stream: 100,
+            interval_secs: 3600,
+        }
+    }
 }
 
 /// `[egress]`: what plugins may reach beyond the defaults.
@@ -130,6 +165,8 @@ pub struct Config {
     /// What plugin egress may reach beyond the defaults (IP literals, ports, private
     /// addresses).
     pub egress: EgressAllow,
+    /// How much history is kept.
+    pub retention: Retention,
 }
 
 impl std::fmt::Debug for Config {
@@ -159,6 +196,7 @@ impl std::fmt::Debug for Config {
             .field("scheduler", &self.scheduler)
             .field("rate_budgets", &self.rate_budgets)
             .field("egress", &self.egress)
+            .field("retention", &self.retention)
             .finish()
     }
 }
@@ -292,7 +330,37 @@ impl Config {
             name: "MOORING_EGRESS_ALLOW",
             message: e.to_string(),
         })?;
+        let number = |name: &'static str, file: Option<u64>, default: u64| match env(name) {
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| ConfigError::Invalid {
+                    name,
+                    message: format!("{text:?} is not a whole number"),
+                }),
+            None => Ok(file.unwrap_or(default)),
+        };
+        let defaults = Retention::default();
+        let retention = Retention {
+            events_days: number(
+                "MOORING_RETENTION_EVENTS_DAYS",
+                parsed.retention.events_days,
+                defaults.events_days,
+            )?,
+            runs_per_stream: number(
+                "MOORING_RETENTION_RUNS_PER_STREAM",
+                parsed.retention.runs_per_stream,
+                defaults.runs_per_stream,
+            )?,
+            interval_secs: number(
+                "MOORING_RETENTION_INTERVAL_SECS",
+                parsed.retention.interval_secs,
+                defaults.interval_secs,
+            )?
+            .max(1),
+        };
         Ok(Self {
+            retention,
             egress,
             rate_budgets,
             sync_intervals,
@@ -453,6 +521,37 @@ mod tests {
             .expect_err("bad");
         assert!(
             err.to_string().contains("MOORING_ALLOW_SHARED_KEY_FILE"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn retention_from_file_or_environment() {
+        assert_eq!(
+            Config::resolve(None, env(&[])).expect("ok").retention,
+            Retention::default()
+        );
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("m.toml");
+        std::fs::write(&path, "[retention]\nevents_days = 7\nruns_per_stream = 5\n")
+            .expect("write");
+        let c = Config::resolve(
+            Some(&path),
+            env(&[("MOORING_RETENTION_RUNS_PER_STREAM", "9")]),
+        )
+        .expect("ok");
+        assert_eq!(
+            c.retention,
+            Retention {
+                events_days: 7,
+                runs_per_stream: 9,
+                interval_secs: 3600
+            }
+        );
+        let err = Config::resolve(None, env(&[("MOORING_RETENTION_EVENTS_DAYS", "-1")]))
+            .expect_err("bad");
+        assert!(
+            err.to_string().contains("MOORING_RETENTION_EVENTS_DAYS"),
             "{err}"
         );
     }

@@ -15,5 +15,7 @@ pub mod backends;
 pub mod clock;
 pub mod config;
 pub mod plugins;
+pub mod retention;
 pub mod runtime;
 pub mod sync;
+pub mod validate;

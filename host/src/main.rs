@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use mooring::app::App;
 use mooring::clock::SystemClock;
 use mooring::config::Config;
+use mooring::sync::SHUTDOWN_GRACE;
 
 /// Mooring: a connector host for accounting integrations.
 #[derive(Debug, Parser)]
@@ -67,12 +68,59 @@ async fn serve(config: Config) -> Result<(), String> {
     }
     tracing::info!(%listen, allocator = ?app.runtime.allocator(), "mooring is serving");
     let _background = app.spawn_background();
-    axum::serve(listener, mooring::api::router(app))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| format!("server failed: {e}"))
+    let sync = app.sync.clone();
+    let (signalled_tx, mut signalled) = tokio::sync::watch::channel(false);
+    let server = mooring::api::serve(listener, mooring::api::router(app), async move {
+        stop_requested().await;
+        signalled_tx.send_replace(true);
+    });
+    tokio::pin!(server);
+    let ended = tokio::select! {
+        biased;
+        result = &mut server => Some(result),
+        _ = signalled.wait_for(|stop| *stop) => None,
+    };
+    if !*signalled.borrow() {
+        // The server stopped without a signal.
+        return ended
+            .unwrap_or(Ok(()))
+            .map_err(|e| format!("server failed: {e}"));
+    }
+    // SIGTERM or SIGINT: stop scheduling, let each page in flight commit (or abandon it
+    // after the grace), close the runs, finish the HTTP requests in flight, exit 0. The
+    // server may already have finished its graceful stop; the runs never have.
+    tracing::info!(grace = ?SHUTDOWN_GRACE, "shutting down");
+    let served = async {
+        match ended {
+            Some(result) => Ok(result),
+            None => tokio::time::timeout(SHUTDOWN_GRACE, &mut server).await,
+        }
+    };
+    let (abandoned, served) = tokio::join!(sync.drain(SHUTDOWN_GRACE), served);
+    if let Ok(Err(e)) = served {
+        return Err(format!("server failed: {e}"));
+    }
+    tracing::info!(abandoned, "mooring stopped");
+    Ok(())
+}
+
+/// Resolves on the first SIGTERM or SIGINT (Ctrl-C).
+async fn stop_requested() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
 }
 
 async fn run(cli: Cli) -> Result<(), String> {

@@ -345,8 +345,49 @@ pub struct SyncRun {
     pub deleted: u64,
     /// Plugin version that ran it.
     pub plugin_version: String,
-    /// Why it failed, if it did.
+    /// Why it failed or stopped, if it did.
     pub error: Option<String>,
+    /// How it ended (or that it is still running). Files written before this field
+    /// existed read as `running` and are corrected from `finished_at`/`error` when read.
+    #[serde(default)]
+    pub status: RunStatus,
+    /// When its last page was committed, if one was.
+    #[serde(default)]
+    pub last_page_at: Option<u64>,
+    /// Failed page calls retried within the run (transient failures).
+    #[serde(default)]
+    pub retries: u32,
+}
+
+/// How a [`SyncRun`] ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Still going (`finished_at` is `None`).
+    #[default]
+    Running,
+    /// Every page was fetched and committed.
+    Succeeded,
+    /// A page failed (see `error`); the committed pages stay.
+    Failed,
+    /// The host stopped before the run ended: a crash (closed at the next start) or a
+    /// shutdown. The committed pages stay; the next run resumes from their cursor.
+    Interrupted,
+}
+
+impl SyncRun {
+    /// Repairs the status of a run stored before `status` existed: a finished run that
+    /// reads as `running` succeeded or failed according to its `error`.
+    pub fn normalise_legacy(mut self) -> Self {
+        if self.finished_at.is_some() && self.status == RunStatus::Running {
+            self.status = if self.error.is_some() {
+                RunStatus::Failed
+            } else {
+                RunStatus::Succeeded
+            };
+        }
+        self
+    }
 }
 
 /// Something that happened to a connection; kept in the outbox for webhooks and the UI.

@@ -10,6 +10,12 @@ use super::ApiError;
 use crate::app::App;
 use crate::auth::LifecycleError;
 use crate::auth::grants::db;
+use crate::validate;
+
+/// A refused input as 400 `bad_request`.
+fn bad(error: validate::Invalid) -> ApiError {
+    ApiError::bad_request(error.0)
+}
 
 /// A connection as the API shows it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -125,6 +131,9 @@ pub async fn start(
     State(app): State<App>,
     Json(body): Json<StartRequest>,
 ) -> Result<(StatusCode, Json<Started>), ApiError> {
+    validate::id("integration", &body.integration).map_err(bad)?;
+    validate::label(body.label.as_deref()).map_err(bad)?;
+    validate::scopes(body.scopes.as_deref().unwrap_or_default()).map_err(bad)?;
     let (connection, authorize_url) = app
         .connections
         .start(&body.integration, body.label, body.scopes)
@@ -225,6 +234,10 @@ pub async fn patch(
     Path(id): Path<String>,
     Json(body): Json<ConnectionPatch>,
 ) -> Result<Json<ConnectionView>, ApiError> {
+    validate::id("connection", &id).map_err(bad)?;
+    if let Some(Some(version)) = &body.plugin_version {
+        validate::id("plugin_version", version).map_err(bad)?;
+    }
     let connection = app.connections.connection(&id).await?;
     let Some(version) = body.plugin_version else {
         return Ok(Json(ConnectionView::from(&connection)));
@@ -267,6 +280,8 @@ pub async fn select_tenant(
     Path(id): Path<String>,
     Json(body): Json<TenantChoice>,
 ) -> Result<Json<ConnectionView>, ApiError> {
+    validate::id("connection", &id).map_err(bad)?;
+    validate::id("tenant_id", &body.tenant_id).map_err(bad)?;
     let connection = app.connections.select_tenant(&id, &body.tenant_id).await?;
     Ok(Json(ConnectionView::from(&connection)))
 }
@@ -285,7 +300,9 @@ pub async fn reconnect(
     Path(id): Path<String>,
     body: Option<Json<ReconnectRequest>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    validate::id("connection", &id).map_err(bad)?;
     let scopes = body.map(|Json(b)| b.scopes).unwrap_or_default();
+    validate::scopes(&scopes).map_err(bad)?;
     let authorize_url = app.connections.reconnect(&id, scopes).await?;
     Ok(Json(serde_json::json!({ "authorize_url": authorize_url })))
 }

@@ -14,6 +14,7 @@ pub async fn create(
     State(app): State<App>,
     Json(spec): Json<IntegrationSpec>,
 ) -> Result<(StatusCode, Json<IntegrationView>), ApiError> {
+    crate::validate::name("provider", &spec.provider).map_err(|e| ApiError::bad_request(e.0))?;
     if app.registry.active(&spec.provider).is_none() {
         return Err(ApiError::bad_request(format!(
             "no plugin for provider {:?} is loaded; loaded: {:?}",

@@ -9,6 +9,7 @@ mod events;
 mod integrations;
 mod page;
 mod plugins;
+pub mod server;
 pub mod sync;
 
 use axum::Router;
@@ -18,6 +19,7 @@ use axum::routing::{get, post};
 
 use crate::app::App;
 pub use error::ApiError;
+pub use server::{ServerOptions, serve, serve_with};
 
 /// The whole router for `app`.
 pub fn router(app: App) -> Router {

@@ -3,7 +3,8 @@
 //! working grant, or the grant staged in an OAuth flow).
 
 use super::grants::{
-    FlowFacts, GrantService, RefreshWhy, StagedGrant, db, info, store_error, token_store_error,
+    FlowFacts, GrantService, RefreshWhy, StagedGrant, db, info, refresh_due, store_error,
+    token_store_error,
 };
 use super::secrets::{Slot, new_id, open};
 use crate::runtime::capabilities::broker::{BoxFuture, BrokerError, GrantBroker, SecretText};
@@ -40,11 +41,11 @@ impl GrantBroker for GrantService {
                         .ok_or_else(|| {
                             BrokerError::Unavailable(format!("grant {grant_id} is missing"))
                         })?;
-                    let ahead_ms = plugin.manifest.token_policy.refresh_ahead * 1000;
-                    if grant
-                        .access_expires_at
-                        .is_some_and(|at| at <= self.now() + ahead_ms)
-                    {
+                    if refresh_due(
+                        &grant,
+                        plugin.manifest.token_policy.refresh_ahead,
+                        self.now(),
+                    ) {
                         return match self
                             .refresh_grant(plugin, connection, &grant_id, RefreshWhy::Ahead, &[])
                             .await

@@ -26,14 +26,25 @@ impl ConnectionService {
         };
         let state = param("state")
             .ok_or_else(|| LifecycleError::Invalid("the callback has no state parameter".into()))?;
+        if state.len() > crate::validate::MAX_STATE_BYTES {
+            return Err(LifecycleError::Invalid(
+                "unknown, expired or already used state: start the connection again".into(),
+            ));
+        }
         let key = state.clone();
-        let flow = db(&self.store, move |s| s.take_flow(&key))
-            .await?
-            .ok_or_else(|| {
-                LifecycleError::Invalid(
-                    "unknown, expired or already used state: start the connection again".into(),
-                )
-            })?;
+        // Look up in a read transaction first: a flood of forged or stale states never
+        // takes the write lock that sync pages commit under. Only a known state is
+        // taken (removed) in a write, which stays the single-use check.
+        let flow = db(&self.store, move |s| match s.flow(&key)? {
+            Some(_) => s.take_flow(&key),
+            None => Ok(None),
+        })
+        .await?
+        .ok_or_else(|| {
+            LifecycleError::Invalid(
+                "unknown, expired or already used state: start the connection again".into(),
+            )
+        })?;
         let now = self.now();
         if flow.expires_at <= now {
             return Err(LifecycleError::Invalid(

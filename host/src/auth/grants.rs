@@ -105,6 +105,38 @@ pub(crate) fn info(facts: &TokenFacts, fallback_scopes: &[String]) -> TokenInfo 
     }
 }
 
+/// The largest share of an access token's lifetime that refreshing ahead may take: at
+/// most half. A plugin's `refresh_ahead` longer than the tokens the provider issues
+/// (say 3600 s ahead of 60 s tokens) would otherwise make every call find its token
+/// "about to expire" and refresh, rotating the refresh token before every request.
+const MAX_AHEAD_DIVISOR: u64 = 2;
+
+/// How long before expiry (ms) a token that lives `lifetime_ms` is refreshed, for a
+/// manifest asking `refresh_ahead_secs`: the manifest's number, clamped to half the
+/// lifetime the token response reported. With no known lifetime, the manifest's number.
+/// Saturating: any `u64` from a plugin or provider is safe.
+pub(crate) fn refresh_ahead_millis(refresh_ahead_secs: u64, lifetime_ms: Option<u64>) -> u64 {
+    let wanted = refresh_ahead_secs.saturating_mul(1000);
+    match lifetime_ms {
+        Some(lifetime) => wanted.min(lifetime / MAX_AHEAD_DIVISOR),
+        None => wanted,
+    }
+}
+
+/// Whether `grant`'s access token should be refreshed ahead of expiry at `now` (ms).
+///
+/// The token's lifetime is the span from its issue (`last_refreshed_at`, written with
+/// `access_expires_at` from the same token response) to its expiry.
+pub(crate) fn refresh_due(grant: &Grant, refresh_ahead_secs: u64, now: u64) -> bool {
+    let Some(expires_at) = grant.access_expires_at else {
+        return false;
+    };
+    let lifetime = grant
+        .last_refreshed_at
+        .map(|issued| expires_at.saturating_sub(issued));
+    expires_at <= now.saturating_add(refresh_ahead_millis(refresh_ahead_secs, lifetime))
+}
+
 impl GrantService {
     /// A grant service over `store`, requesting tokens through `tokens`.
     pub fn new(
@@ -222,12 +254,15 @@ impl GrantService {
             },
             previous_refresh_token: None,
             previous_rotated_at: None,
-            access_expires_at: set.facts.expires_in.map(|s| now + s * 1000),
+            access_expires_at: set
+                .facts
+                .expires_in
+                .map(|s| now.saturating_add(s.saturating_mul(1000))),
             refresh_expires_at: set
                 .facts
                 .refresh_expires_in
                 .or(policy.refresh_token_idle_lifetime)
-                .map(|s| now + s * 1000),
+                .map(|s| now.saturating_add(s.saturating_mul(1000))),
             refresh_hard_expires_at: set
                 .facts
                 .extra
@@ -293,8 +328,7 @@ impl GrantService {
         let current = open(&self.store, Slot::Access(&grant.id), &grant.access_token)
             .map_err(token_store_error)?;
         let now = self.now();
-        let ahead_ms = plugin.manifest.token_policy.refresh_ahead * 1000;
-        let still_fresh = grant.access_expires_at.is_none_or(|at| at > now + ahead_ms);
+        let still_fresh = !refresh_due(&grant, plugin.manifest.token_policy.refresh_ahead, now);
         let done_by_another = match why {
             RefreshWhy::Ahead => still_fresh,
             RefreshWhy::Unauthorized(rejected) => current.as_str() != rejected,
@@ -361,8 +395,12 @@ impl GrantService {
     /// The previous refresh token, if it was rotated out within the grace window.
     fn previous_within_grace(&self, grant: &Grant, plugin: &PluginInfo) -> Option<SecretText> {
         let rotated_at = grant.previous_rotated_at?;
-        let grace_ms = plugin.manifest.token_policy.grace_window * 1000;
-        if self.now() > rotated_at + grace_ms {
+        let grace_ms = plugin
+            .manifest
+            .token_policy
+            .grace_window
+            .saturating_mul(1000);
+        if self.now() > rotated_at.saturating_add(grace_ms) {
             return None;
         }
         open(
@@ -464,5 +502,73 @@ impl GrantService {
             scopes: f.flow.scopes.clone(),
             staged: f.staged.as_ref().map(|s| s.grant.clone()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(issued: u64, lifetime_secs: u64) -> Grant {
+        let sealed: mooring_store::Sealed =
+            serde_json::from_str(r#"{"v":1,"nonce":"","ct":""}"#).expect("sealed");
+        Grant {
+            id: "g".into(),
+            integration: "i".into(),
+            access_token: sealed,
+            refresh_token: None,
+            previous_refresh_token: None,
+            previous_rotated_at: None,
+            access_expires_at: Some(issued + lifetime_secs * 1000),
+            refresh_expires_at: None,
+            refresh_hard_expires_at: None,
+            last_refreshed_at: Some(issued),
+            last_used_at: Some(issued),
+            scopes: vec![],
+            extra: vec![],
+        }
+    }
+
+    #[test]
+    fn refresh_ahead_is_clamped_to_half_the_reported_lifetime() {
+        assert_eq!(refresh_ahead_millis(300, Some(1_800_000)), 300_000);
+        assert_eq!(refresh_ahead_millis(3_600, Some(60_000)), 30_000);
+        assert_eq!(refresh_ahead_millis(3_600, None), 3_600_000);
+        assert_eq!(refresh_ahead_millis(3_600, Some(0)), 0);
+        assert_eq!(refresh_ahead_millis(u64::MAX, None), u64::MAX);
+        assert_eq!(refresh_ahead_millis(u64::MAX, Some(u64::MAX)), u64::MAX / 2);
+        let mut odd = grant(u64::MAX - 5, 0);
+        odd.access_expires_at = Some(u64::MAX);
+        assert!(!refresh_due(&odd, u64::MAX, 0));
+        assert!(refresh_due(&odd, u64::MAX, u64::MAX));
+        odd.last_refreshed_at = None;
+        assert!(
+            refresh_due(&odd, u64::MAX, 0),
+            "unknown lifetime: unclamped"
+        );
+    }
+
+    /// Calls every `every` ms for `span` ms on tokens of `lifetime_secs`: how many
+    /// refreshes the ahead-of-expiry rule causes.
+    fn refreshes(refresh_ahead: u64, lifetime_secs: u64, every: u64, span: u64) -> u32 {
+        let mut current = grant(0, lifetime_secs);
+        let mut count = 0;
+        for now in (0..span).step_by(every as usize) {
+            if refresh_due(&current, refresh_ahead, now) {
+                count += 1;
+                current = grant(now, lifetime_secs);
+            }
+        }
+        count
+    }
+
+    #[test]
+    fn a_long_refresh_ahead_does_not_refresh_before_every_call() {
+        // A 3-page sync, one page every 10 s, right after connecting with 60 s tokens.
+        assert_eq!(refreshes(3_600, 60, 10_000, 30_000), 0);
+        // Over ten minutes: one refresh per half lifetime, not one per call (60).
+        assert_eq!(refreshes(3_600, 60, 10_000, 600_000), 19);
+        // An honest refresh_ahead keeps its meaning.
+        assert_eq!(refreshes(300, 1_800, 60_000, 3_600_000), 2);
     }
 }

@@ -5,6 +5,7 @@ use mooring_store::{Integration, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 use super::secrets::{Slot, new_id, seal};
+use crate::validate;
 
 /// An integration as it is configured or posted. `Debug` redacts the secret.
 #[derive(Clone, Deserialize)]
@@ -89,7 +90,9 @@ fn valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// Validate and store `spec` (replacing an integration with the same id).
+/// Validate and store `spec` (replacing an integration with the same id). Fields are
+/// size-limited and the redirect URI must be http(s) without user info (see
+/// [`crate::validate`]).
 pub fn upsert(
     store: &Store,
     spec: &IntegrationSpec,
@@ -102,23 +105,16 @@ pub fn upsert(
             "integration id {id:?} must be 1-64 of a-z, A-Z, 0-9, '-', '_'"
         )));
     }
-    for (name, value) in [
-        ("provider", &spec.provider),
-        ("client_id", &spec.client_id),
-        ("client_secret", &spec.client_secret),
-    ] {
-        if value.trim().is_empty() {
-            return Err(IntegrationError::Invalid(format!(
-                "{name} must not be empty"
-            )));
-        }
-    }
+    let invalid = |e: validate::Invalid| IntegrationError::Invalid(e.0);
+    validate::name("provider", &spec.provider).map_err(invalid)?;
+    validate::name("client_id", &spec.client_id).map_err(invalid)?;
+    validate::secret("client_secret", &spec.client_secret).map_err(invalid)?;
+    validate::scopes(&spec.scopes).map_err(invalid)?;
     let redirect_uri = spec
         .redirect_uri
         .clone()
         .unwrap_or_else(|| default_redirect.to_owned());
-    url::Url::parse(&redirect_uri)
-        .map_err(|e| IntegrationError::Invalid(format!("redirect_uri {redirect_uri:?}: {e}")))?;
+    validate::redirect_uri(&redirect_uri).map_err(invalid)?;
     let created_at = store
         .integration(&id)?
         .map_or(now, |existing| existing.created_at);

@@ -58,6 +58,11 @@ pub(crate) const REFRESH_HARD_LIFETIME_FIELDS: &[&str] = &[
     "x_refresh_token_hard_expires_in",
 ];
 
+/// Longest token lifetime taken from a token response, in seconds (10 years): larger
+/// values (up to `u64::MAX` from a broken or hostile endpoint) are clamped, so deadlines
+/// computed from them cannot overflow.
+pub const MAX_LIFETIME_SECS: u64 = 10 * 365 * 86_400;
+
 /// A token response: the secrets (for the store) and the facts (for the plugin).
 pub struct TokenSet {
     /// The new access token.
@@ -114,15 +119,43 @@ impl TokenTransport for ReqwestTransport {
             for (name, value) in response.headers() {
                 builder = builder.header(name, value);
             }
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| TransportError(e.to_string()))?;
+            let body = read_capped(response, MAX_TOKEN_RESPONSE_BYTES).await?;
             builder
-                .body(body.to_vec())
+                .body(body)
                 .map_err(|e| TransportError(e.to_string()))
         })
     }
+}
+
+/// Largest token-endpoint response body read, in bytes. A token response is a few
+/// hundred bytes; anything past this is refused unread and never quoted.
+pub const MAX_TOKEN_RESPONSE_BYTES: usize = 64 << 10;
+
+/// The body of `response`, or an error (that does not quote it) once it passes `cap`.
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Vec<u8>, TransportError> {
+    let too_large = || {
+        TransportError(format!(
+            "the response is larger than {cap} bytes (not read further, not shown)"
+        ))
+    };
+    if response.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| TransportError(e.without_url().to_string()))?
+    {
+        if body.len().saturating_add(chunk.len()) > cap {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// The oauth2 crate's view of a [`TokenTransport`]; the third field records the
@@ -401,7 +434,8 @@ fn token_set(response: Tokens) -> TokenSet {
             continue;
         }
         if REFRESH_LIFETIME_FIELDS.contains(&name.as_str()) {
-            refresh_expires_in = refresh_expires_in.or(value.as_u64());
+            refresh_expires_in =
+                refresh_expires_in.or(value.as_u64().map(|s| s.min(MAX_LIFETIME_SECS)));
         }
         let text = match value {
             serde_json::Value::String(s) => s.clone(),
@@ -422,7 +456,9 @@ fn token_set(response: Tokens) -> TokenSet {
             .refresh_token()
             .map(|t| SecretText::new(t.secret().clone())),
         facts: TokenFacts {
-            expires_in: response.expires_in().map(|d| d.as_secs()),
+            expires_in: response
+                .expires_in()
+                .map(|d| d.as_secs().min(MAX_LIFETIME_SECS)),
             refresh_expires_in,
             scopes: response
                 .scopes()
@@ -431,6 +467,10 @@ fn token_set(response: Tokens) -> TokenSet {
         },
     }
 }
+
+#[cfg(test)]
+#[path = "tokens_bounds_tests.rs"]
+mod bounds_tests;
 
 #[cfg(test)]
 mod tests {

@@ -6,5 +6,6 @@
 pub mod capabilities;
 mod install;
 pub mod lifecycle;
+pub mod primary_key;
 
 pub use lifecycle::{PluginLifecycle, PluginLifecycleError, Uploaded};

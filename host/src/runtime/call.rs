@@ -1,6 +1,7 @@
 //! Running one export of one plugin version: a fresh Store and instance per call, with
-//! a memory limit, a CPU budget (epoch deadline), hostcall fuel and a wall-clock
-//! timeout. Failures come back as a [`CallError`] that names the cause.
+//! a memory limit, a CPU budget (epoch deadline, yielding to tokio at every tick),
+//! hostcall fuel and a wall-clock deadline that rate waits extend. Failures come back
+//! as a [`CallError`] that names the cause.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,6 +14,7 @@ use super::Runtime;
 use super::context::CallContext;
 use super::host_state::HostState;
 use super::plugin::{Plugin, PluginInfo};
+use super::timing::within_wall_limit;
 use super::types::{Batch, ConnectorError, Fields, Manifest, Tenant, TokenInfo};
 use super::wit::WitVersion;
 
@@ -146,13 +148,21 @@ impl Runtime {
         store.limiter(|s| &mut s.memory);
         store.set_hostcall_fuel(self.limits.hostcall_bytes);
         store.set_epoch_deadline(1);
+        // At every epoch tick: trap a guest over its CPU budget, otherwise yield to tokio
+        // (`tokio::task::yield_now`, which lets the worker run its other tasks and poll
+        // its I/O driver) and give the guest one more tick. A busy guest therefore never
+        // holds a worker for longer than one tick; the time it then waits to be polled
+        // again is not counted as its CPU time (see `super::timing`).
         store.epoch_deadline_callback(|mut cx| {
             let state = cx.data_mut();
             if state.guest_time() >= state.limits.cpu() {
                 state.cpu_exhausted = true;
                 return Ok(UpdateDeadline::Interrupt);
             }
-            Ok(UpdateDeadline::Continue(1))
+            Ok(UpdateDeadline::YieldCustom(
+                1,
+                state.timing.yield_to_tokio(),
+            ))
         });
         store
     }
@@ -174,6 +184,7 @@ impl Runtime {
             message: "the runtime is shutting down".into(),
         })?;
         let mut store = self.new_store(plugin, ctx);
+        let timing = store.data().timing.clone();
         let call = async {
             let outcome = match pre.instantiate_async(&mut store).await {
                 Ok(instance) => invoke(instance, &mut store).await,
@@ -191,9 +202,10 @@ impl Runtime {
                 Err(error) => Err(classify(error, store.data())),
             }
         };
-        match tokio::time::timeout(self.limits.wall(), call).await {
-            Ok(result) => result,
-            Err(_) => Err(CallError::WallTimeout {
+        // The wall limit is a deadline that rate-limit and `Retry-After` waits move.
+        match within_wall_limit(self.limits.wall(), &timing, call).await {
+            Some(result) => result,
+            None => Err(CallError::WallTimeout {
                 limit_millis: self.limits.wall_millis,
             }),
         }

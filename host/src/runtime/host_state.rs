@@ -2,7 +2,6 @@
 //! the memory guard, the deny-all WASI context for std guests, and call accounting.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceTable;
@@ -13,6 +12,7 @@ use super::capabilities::Capabilities;
 use super::context::CallContext;
 use super::limits::{MemoryGuard, RuntimeLimits};
 use super::plugin::PluginInfo;
+use super::timing::CallTiming;
 
 /// Bytes of a guest's stderr kept (panic messages land here).
 const STDERR_CAPTURE_BYTES: usize = 16 << 10;
@@ -30,15 +30,15 @@ pub struct HostState {
     stderr: Option<MemoryOutputPipe>,
     /// Time spent inside host calls, excluded from the CPU budget.
     pub(crate) host_time: Duration,
+    /// When the call started (its Store was created).
     pub(crate) started: Instant,
     /// Requests the host refused during this call.
     pub(crate) denials: Vec<String>,
     pub(crate) log_lines: u32,
     pub(crate) cpu_exhausted: bool,
-    /// Milliseconds spent waiting on rate limits; they extend the wall-clock limit.
-    pub(crate) excused_millis: Arc<AtomicU64>,
-    /// Set while the call waits on a rate limit, so the wall clock does not run out then.
-    pub(crate) rate_waiting: Arc<AtomicBool>,
+    /// Yields and rate waits, shared with the call's wall-clock watchdog (see
+    /// [`super::timing`]).
+    pub(crate) timing: Arc<CallTiming>,
 }
 
 impl HostState {
@@ -62,25 +62,34 @@ impl HostState {
             denials: Vec::new(),
             log_lines: 0,
             cpu_exhausted: false,
-            excused_millis: Arc::default(),
-            rate_waiting: Arc::default(),
+            timing: Arc::default(),
         }
     }
 
-    /// Mark the start or end of a rate-limit wait.
-    pub(crate) fn set_rate_waiting(&self, waiting: bool) {
-        self.rate_waiting.store(waiting, Ordering::Relaxed);
+    /// Run `wait` (a rate-budget or `Retry-After` wait) with the call's wall deadline
+    /// moved by however long it takes.
+    /// (The returned future holds only the shared ledger, not `self`, so it is `Send`.)
+    pub(crate) fn excused<F: std::future::Future>(
+        &self,
+        wait: F,
+    ) -> impl std::future::Future<Output = F::Output> + use<F> {
+        let timing = self.timing.clone();
+        async move {
+            timing.begin_wait();
+            let output = wait.await;
+            timing.end_wait();
+            output
+        }
     }
 
-    /// Don't count `waited` (rate-limit waits) against the call's wall-clock limit.
-    pub(crate) fn excuse_wait(&self, waited: Duration) {
-        self.excused_millis
-            .fetch_add(waited.as_millis() as u64, Ordering::Relaxed);
-    }
-
-    /// CPU time spent in the guest so far: wall time minus time in host calls.
+    /// Time the guest has been running so far: wall time since the call started, minus
+    /// time in host calls and time suspended at epoch yields (waiting for tokio to poll
+    /// the call again). See [`super::timing`] for why this is not a thread CPU clock.
     pub(crate) fn guest_time(&self) -> Duration {
-        self.started.elapsed().saturating_sub(self.host_time)
+        self.started
+            .elapsed()
+            .saturating_sub(self.host_time)
+            .saturating_sub(self.timing.yielded())
     }
 
     /// What the guest wrote to stderr, as text.

@@ -10,9 +10,12 @@ use serde::{Deserialize, Serialize};
 pub struct RuntimeLimits {
     /// Largest linear memory a plugin instance may grow to, in bytes.
     pub memory_bytes: usize,
-    /// CPU time a call may spend inside the guest (time in host calls excluded), in ms.
+    /// Time a call's guest may spend running, in ms: time in host calls and time spent
+    /// waiting for a worker after yielding at an epoch tick are excluded (see
+    /// `runtime::timing`).
     pub cpu_millis: u64,
-    /// Wall-clock time a whole call may take, host calls included, in ms.
+    /// Wall-clock time a whole call may take, host calls included, in ms. Waits on the
+    /// tenant's rate budget and on a provider's `Retry-After` extend it.
     pub wall_millis: u64,
     /// Bytes a guest may pass to the host at once: the arguments of one host call, or
     /// one export's result (wasmtime hostcall fuel). Caps sync pages before they are

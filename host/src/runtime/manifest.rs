@@ -50,6 +50,16 @@ pub enum ManifestError {
         /// The egress rule it breaks.
         source: EgressError,
     },
+    /// A token-policy duration beyond [`MAX_POLICY_SECS`].
+    #[error(
+        "manifest token-policy {field} is {seconds} seconds; the limit is {MAX_POLICY_SECS} (10 years)"
+    )]
+    BadPolicy {
+        /// Which field.
+        field: &'static str,
+        /// Its value.
+        seconds: u64,
+    },
     /// Two streams share a name, or a stream has an empty name or key.
     #[error("manifest stream {0:?} is duplicated or incomplete")]
     BadStream(String),
@@ -68,6 +78,10 @@ fn parse_endpoint(
         source => ManifestError::Egress { field, source },
     })
 }
+
+/// Longest token-policy duration a manifest may state, in seconds (10 years): far
+/// beyond any provider's, and small enough that `now + seconds * 1000` cannot overflow.
+pub const MAX_POLICY_SECS: u64 = 10 * 365 * 86_400;
 
 /// Validate `manifest` under the default egress policy (no allowances).
 pub fn validate(manifest: &Manifest) -> Result<(semver::Version, AllowedHosts), ManifestError> {
@@ -120,6 +134,20 @@ pub fn validate_for(
                 field,
                 host: host.to_owned(),
             });
+        }
+    }
+    let policy = &manifest.token_policy;
+    for (field, seconds) in [
+        ("refresh-ahead", Some(policy.refresh_ahead)),
+        (
+            "refresh-token-idle-lifetime",
+            policy.refresh_token_idle_lifetime,
+        ),
+        ("keep-alive-after", policy.keep_alive_after),
+        ("grace-window", Some(policy.grace_window)),
+    ] {
+        if let Some(seconds) = seconds.filter(|s| *s > MAX_POLICY_SECS) {
+            return Err(ManifestError::BadPolicy { field, seconds });
         }
     }
     let mut names = HashSet::new();

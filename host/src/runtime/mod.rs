@@ -25,6 +25,7 @@ pub mod manifest;
 pub mod overrides;
 pub mod plugin;
 pub mod registry;
+mod timing;
 pub mod types;
 pub mod wit;
 

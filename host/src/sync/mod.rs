@@ -1,14 +1,25 @@
-//! Syncing: the [`SyncService`] runs streams page by page ([`runner`]) and a scheduler
-//! decides when ([`schedule`]). Only active connections sync; a rate-limited one is
-//! `degraded` until its resume time, then carries on from its last cursor.
+//! Syncing: the [`SyncService`] runs streams page by page ([`runner`]), a scheduler
+//! decides when ([`schedule`]) and transient failures are retried ([`retry`]). Only
+//! active connections sync; a rate-limited connection, or one whose runs keep failing,
+//! is `degraded` until its resume time, then carries on from its last cursor.
+//!
+//! Crash and shutdown: at start, runs a crash cut off are closed as `interrupted`
+//! ([`SyncService::close_interrupted_runs`]); on shutdown ([`SyncService::shutdown`])
+//! nothing new starts, each run in flight stops after the page it is on (committed or,
+//! past [`SHUTDOWN_GRACE`], abandoned with its transaction) and is closed as
+//! `interrupted` ([`SyncService::drain`]).
 
+pub mod retry;
 pub mod runner;
 pub mod schedule;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use mooring_store::{ConnectionState, Store};
+use tokio::sync::watch;
 
 use crate::auth::ConnectionService;
 use crate::auth::grants::db;
@@ -29,7 +40,35 @@ pub struct SyncService {
     pub(crate) running: Mutex<HashSet<(String, String)>>,
     resume: Mutex<HashMap<String, u64>>,
     next_due: Mutex<HashMap<(String, String), u64>>,
+    /// Failed runs in a row per (connection, stream).
+    pub(crate) failures: Mutex<HashMap<(String, String), u32>>,
+    /// `true` once the host is shutting down.
+    stop: watch::Sender<bool>,
+    /// Calls of `sync_stream` in progress (counted before they check for a shutdown,
+    /// so a shutdown that sees none knows no run can still start).
+    in_flight: AtomicUsize,
 }
+
+/// Counts one `sync_stream` call in progress; uncounts on drop.
+pub(crate) struct InFlight<'a>(&'a SyncService);
+
+impl<'a> InFlight<'a> {
+    /// Count a call of `service` until the guard drops.
+    pub(crate) fn enter(service: &'a SyncService) -> Self {
+        service.in_flight.fetch_add(1, Ordering::SeqCst);
+        Self(service)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// How long a shutdown waits for the pages in flight to commit before it abandons them
+/// (their transactions never commit) and closes their runs as `interrupted`.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Seconds as an RFC 3339 UTC timestamp (for reasons people read).
 pub fn rfc3339(millis: u64) -> String {
@@ -71,7 +110,73 @@ impl SyncService {
             running: Mutex::new(HashSet::new()),
             resume: Mutex::new(HashMap::new()),
             next_due: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+            stop: watch::channel(false).0,
+            in_flight: AtomicUsize::new(0),
         })
+    }
+
+    /// Close the runs that a crash cut off (still open in the store) as `interrupted`,
+    /// with the time and the page each had reached. Call at start, before any sync.
+    pub async fn close_interrupted_runs(&self) -> Result<usize, mooring_store::StoreError> {
+        let now = self.clock.now_millis();
+        let closed = db(&self.store, move |s| {
+            s.close_open_sync_runs(now, "the host stopped before the run ended")
+        })
+        .await?;
+        for run in &closed {
+            tracing::warn!(connection = %run.connection, stream = %run.stream, run = run.id,
+                pages = run.pages, "closed a run that a crash cut off as interrupted");
+        }
+        Ok(closed.len())
+    }
+
+    /// Begin shutting down: the scheduler stops, no run starts, and each run in flight
+    /// stops after the page it is on.
+    pub fn shutdown(&self) {
+        self.stop.send_replace(true);
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) was called.
+    pub fn is_stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    /// A receiver that turns `true` on shutdown.
+    pub(crate) fn stopping(&self) -> watch::Receiver<bool> {
+        self.stop.subscribe()
+    }
+
+    /// Shut down (see [`shutdown`](Self::shutdown)) and wait, at most `grace`, for the
+    /// runs in flight to end; then close any run still open as `interrupted` (a page
+    /// that commits after that is refused by the store and abandoned). Returns how many
+    /// runs were still in flight when the grace ran out.
+    pub async fn drain(&self, grace: Duration) -> usize {
+        self.shutdown();
+        let deadline = tokio::time::Instant::now() + grace;
+        let left = loop {
+            let left = self.in_flight.load(Ordering::SeqCst);
+            if left == 0 || tokio::time::Instant::now() >= deadline {
+                break left;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let now = self.clock.now_millis();
+        match db(&self.store, move |s| {
+            s.close_open_sync_runs(now, "the host shut down before the page in flight ended")
+        })
+        .await
+        {
+            Ok(closed) if !closed.is_empty() => {
+                tracing::warn!(
+                    runs = closed.len(),
+                    "runs abandoned at shutdown were closed as interrupted"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "cannot close runs at shutdown"),
+        }
+        left
     }
 
     /// When a degraded connection may sync again, if known.
@@ -79,21 +184,35 @@ impl SyncService {
         self.resume.lock().ok()?.get(connection).copied()
     }
 
-    fn clear_resume(&self, connection: &str) {
+    pub(crate) fn clear_resume(&self, connection: &str) {
         if let Ok(mut resume) = self.resume.lock() {
             resume.remove(connection);
         }
     }
 
-    /// Move an active connection to `degraded` until `resume_at`.
+    /// Move an active connection to `degraded` until `resume_at` because its
+    /// provider's call limit is spent.
     pub(crate) async fn degrade(&self, connection: &str, resume_at: u64) {
-        if let Ok(mut resume) = self.resume.lock() {
-            resume.insert(connection.to_owned(), resume_at);
-        }
         let reason = format!(
             "the provider's call limit for this organisation is spent; syncing resumes at {}",
             rfc3339(resume_at)
         );
+        self.degrade_until(connection, resume_at, reason, "rate_limited")
+            .await;
+    }
+
+    /// Move an active (or degraded) connection to `degraded` with `reason` until
+    /// `resume_at`, recording an event of `kind`.
+    pub(crate) async fn degrade_until(
+        &self,
+        connection: &str,
+        resume_at: u64,
+        reason: String,
+        kind: &'static str,
+    ) {
+        if let Ok(mut resume) = self.resume.lock() {
+            resume.insert(connection.to_owned(), resume_at);
+        }
         let (id, now) = (connection.to_owned(), self.clock.now_millis());
         let result = db(&self.store, move |s| {
             if let Some(current) = s.connection(&id)?
@@ -102,13 +221,7 @@ impl SyncService {
                     ConnectionState::Active | ConnectionState::Degraded
                 )
             {
-                s.transition_connection(
-                    &id,
-                    ConnectionState::Degraded,
-                    Some(&reason),
-                    "rate_limited",
-                    now,
-                )?;
+                s.transition_connection(&id, ConnectionState::Degraded, Some(&reason), kind, now)?;
             }
             Ok(())
         })

@@ -1,12 +1,19 @@
 //! Running one stream of one connection: page after page, each page's records, its
 //! cursor and the run's progress committed in one write transaction, so a crash loses
 //! at most the page in flight and a restart resumes from the last committed cursor.
+//! A page that fails transiently is retried within the run ([`super::retry`]); a stream
+//! whose runs fail [`DEGRADE_AFTER_FAILED_RUNS`] times in a row degrades the connection
+//! until a backed-off retry time, and its next successful run makes it active again.
 
 use std::sync::Arc;
 
-use mooring_store::{ConnectionState, IncomingRecord, SyncRun};
+use mooring_store::{ConnectionState, IncomingRecord, RunStatus, SyncRun};
 
-use super::SyncService;
+use super::retry::{
+    DEGRADE_AFTER_FAILED_RUNS, PAGE_RETRIES, PAGE_RETRY_BASE_MS, PAGE_RETRY_CAP_MS,
+    RUN_RETRY_BASE_MS, RUN_RETRY_CAP_MS, backoff_ms, is_transient, wait_until,
+};
+use super::{SyncService, rfc3339};
 use crate::auth::connections::tenant_of;
 use crate::auth::grants::db;
 use crate::auth::health;
@@ -65,6 +72,10 @@ impl SyncService {
         connection: &str,
         stream: &str,
     ) -> Result<SyncRun, SyncError> {
+        let _in_flight = super::InFlight::enter(self);
+        if self.is_stopping() {
+            return Err(SyncError::NotSyncable("the host is shutting down".into()));
+        }
         let conn = self
             .connections
             .connection(connection)
@@ -121,6 +132,9 @@ impl SyncService {
             if inserted {
                 break;
             }
+            if self.is_stopping() {
+                return Err(SyncError::NotSyncable("the host is shutting down".into()));
+            }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         let _running = Running {
@@ -139,6 +153,9 @@ impl SyncService {
             deleted: 0,
             plugin_version: plugin.info.version.clone(),
             error: None,
+            status: RunStatus::Running,
+            last_page_at: None,
+            retries: 0,
         };
         let record = run.clone();
         run.id = db(&self.store, move |s| s.append_sync_run(&record)).await?;
@@ -164,24 +181,78 @@ impl SyncService {
             tracing::info!(connection, stream, version = %plugin.info.version,
                 "the plugin version changed this stream's cursor format; re-listing from the start");
         }
+        let primary_key = plugin
+            .info
+            .manifest
+            .streams
+            .iter()
+            .find(|s| s.name == stream)
+            .map(|s| s.primary_key.as_str())
+            .unwrap_or_default();
         let (conn_id, stream_name) = (connection.to_owned(), stream.to_owned());
         let mut cursor = db(&self.store, move |s| s.cursor(&conn_id, &stream_name)).await?;
+        let mut stopping = self.stopping();
+        let mut counts_as_failure = false;
         loop {
+            if self.is_stopping() {
+                run.status = RunStatus::Interrupted;
+                run.error = Some(format!(
+                    "interrupted: the host shut down after {} committed pages; the next run resumes from the last committed cursor",
+                    run.pages
+                ));
+                break;
+            }
             let page_started = std::time::Instant::now();
-            let result = self
-                .runtime
-                .sync(&plugin, ctx.clone(), stream, &tenant, cursor.as_deref())
-                .await;
+            let mut attempt = 0u32;
+            let result = loop {
+                let result = self
+                    .runtime
+                    .sync(&plugin, ctx.clone(), stream, &tenant, cursor.as_deref())
+                    .await;
+                match &result {
+                    Err(error) if is_transient(error) && attempt < PAGE_RETRIES => {
+                        attempt = attempt.saturating_add(1);
+                        run.retries = run.retries.saturating_add(1);
+                        let wait = backoff_ms(attempt, PAGE_RETRY_BASE_MS, PAGE_RETRY_CAP_MS);
+                        tracing::info!(connection, stream, attempt, wait_ms = wait, %error,
+                            "page failed transiently; retrying");
+                        let until = self.clock.now_millis().saturating_add(wait);
+                        if !wait_until(&self.clock, until, &mut stopping).await {
+                            break result;
+                        }
+                    }
+                    _ => break result,
+                }
+            };
             let call_ms = page_started.elapsed().as_millis();
             let batch = match result {
                 Ok(batch) => batch,
+                Err(error) if self.is_stopping() => {
+                    run.status = RunStatus::Interrupted;
+                    run.error = Some(format!(
+                        "interrupted: the host shut down while a page was failing ({error}); the next run resumes from the last committed cursor"
+                    ));
+                    break;
+                }
                 Err(error) => {
-                    self.handle_failure(connection, &plugin.info.manifest.rate_budget, &error)
+                    counts_as_failure = self
+                        .handle_failure(connection, &plugin.info.manifest.rate_budget, &error)
                         .await;
-                    run.error = Some(error.to_string());
+                    run.error = Some(match attempt {
+                        0 => error.to_string(),
+                        n => format!("{error} (after {n} retries)"),
+                    });
                     break;
                 }
             };
+            if let Err(mismatch) =
+                crate::plugins::primary_key::check_page(primary_key, &batch.records)
+            {
+                run.status = RunStatus::Failed;
+                run.error = Some(format!("unexpected data from the plugin: {mismatch}"));
+                counts_as_failure = true;
+                break;
+            }
             let no_progress = batch.has_more
                 && batch.records.is_empty()
                 && batch
@@ -200,6 +271,8 @@ impl SyncService {
             let next = batch.next_cursor.clone();
             let mut progress = run.clone();
             progress.pages += 1;
+            let page_at = self.clock.now_millis();
+            progress.last_page_at = Some(page_at);
             let (conn_id, stream_name) = (connection.to_owned(), stream.to_owned());
             let stats = db(&self.store, move |s| {
                 s.write(|tx| {
@@ -215,6 +288,13 @@ impl SyncService {
             .await;
             let stats = match stats {
                 Ok(stats) => stats,
+                Err(error) if self.is_stopping() => {
+                    run.status = RunStatus::Interrupted;
+                    run.error = Some(format!(
+                        "interrupted: the host shut down before the page in flight committed ({error})"
+                    ));
+                    break;
+                }
                 Err(error) => {
                     run.error = Some(format!("storage: {error}"));
                     break;
@@ -229,6 +309,7 @@ impl SyncService {
                 "page committed"
             );
             run.pages += 1;
+            run.last_page_at = Some(page_at);
             run.added += stats.added;
             run.updated += stats.updated;
             run.deleted += stats.deleted;
@@ -246,24 +327,41 @@ impl SyncService {
                 break;
             }
         }
-        self.finish(connection, &mut run).await?;
+        self.finish(connection, &mut run, counts_as_failure).await?;
         Ok(run)
     }
 
     /// Record the end of a run and, on success, the connection's last sync (leaving
-    /// `degraded` when it had been).
-    async fn finish(&self, connection: &str, run: &mut SyncRun) -> Result<(), SyncError> {
+    /// `degraded` when no other stream keeps it there). A failed run that
+    /// `counts_as_failure` adds to the stream's failures in a row, and the
+    /// [`DEGRADE_AFTER_FAILED_RUNS`]th degrades the connection until a backed-off time.
+    async fn finish(
+        &self,
+        connection: &str,
+        run: &mut SyncRun,
+        counts_as_failure: bool,
+    ) -> Result<(), SyncError> {
         let now = self.clock.now_millis();
         run.finished_at = Some(now);
-        let (record, id, ok) = (run.clone(), connection.to_owned(), run.error.is_none());
-        db(&self.store, move |s| {
+        if run.status == RunStatus::Running {
+            run.status = if run.error.is_some() {
+                RunStatus::Failed
+            } else {
+                RunStatus::Succeeded
+            };
+        }
+        let ok = run.status == RunStatus::Succeeded;
+        let failed_in_a_row = self.count_run(connection, &run.stream, ok, counts_as_failure);
+        let still_failing = self.failing_streams(connection);
+        let (record, id) = (run.clone(), connection.to_owned());
+        let written = db(&self.store, move |s| {
             s.write(|tx| {
                 tx.update_sync_run(&record)?;
                 if ok && let Some(mut conn) = tx.connection(&id)? {
                     conn.last_sync_at = Some(now);
                     let degraded = conn.state == ConnectionState::Degraded;
                     tx.put_connection(&conn)?;
-                    if degraded {
+                    if degraded && still_failing == 0 {
                         tx.transition_connection(
                             &id,
                             ConnectionState::Active,
@@ -276,34 +374,96 @@ impl SyncService {
                 Ok(())
             })
         })
-        .await?;
-        if ok {
+        .await;
+        match written {
+            Ok(()) => {}
+            // A shutdown that ran out of time closed this run already.
+            Err(error) if self.is_stopping() => {
+                tracing::warn!(connection, run = run.id, %error, "run closed by the shutdown");
+                return Ok(());
+            }
+            Err(error) => return Err(error.into()),
+        }
+        if ok && still_failing == 0 {
             self.clear_resume(connection);
+        }
+        if counts_as_failure && failed_in_a_row >= DEGRADE_AFTER_FAILED_RUNS {
+            let beyond = failed_in_a_row
+                .saturating_sub(DEGRADE_AFTER_FAILED_RUNS)
+                .saturating_add(1);
+            let resume_at =
+                now.saturating_add(backoff_ms(beyond, RUN_RETRY_BASE_MS, RUN_RETRY_CAP_MS));
+            let reason = format!(
+                "{failed_in_a_row} syncs of {} failed in a row (last: {}); the next attempt is at {}",
+                run.stream,
+                run.error.as_deref().unwrap_or("unknown error"),
+                rfc3339(resume_at)
+            );
+            self.degrade_until(connection, resume_at, reason, "sync_failing")
+                .await;
         }
         Ok(())
     }
 
-    /// What a failed page means for the connection.
+    /// Count a finished run of `stream`: a success clears its failures in a row, a
+    /// counted failure adds one. Returns the failures in a row now.
+    fn count_run(&self, connection: &str, stream: &str, ok: bool, counts: bool) -> u32 {
+        let Ok(mut failures) = self.failures.lock() else {
+            return 0;
+        };
+        let key = (connection.to_owned(), stream.to_owned());
+        if ok {
+            failures.remove(&key);
+            return 0;
+        }
+        if !counts {
+            return failures.get(&key).copied().unwrap_or(0);
+        }
+        let count = failures.entry(key).or_insert(0);
+        *count = count.saturating_add(1);
+        *count
+    }
+
+    /// Streams of `connection` that have failed often enough to keep it degraded.
+    fn failing_streams(&self, connection: &str) -> usize {
+        self.failures
+            .lock()
+            .map(|f| {
+                f.iter()
+                    .filter(|((c, _), n)| c == connection && **n >= DEGRADE_AFTER_FAILED_RUNS)
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
+    /// What a failed page means for the connection. Returns whether the failure counts
+    /// towards degrading it (it was not a rate limit, nor a reauthorisation or scope
+    /// problem, which have their own states).
     async fn handle_failure(
         &self,
         connection: &str,
         budget: &crate::runtime::types::RateBudget,
         error: &CallError,
-    ) {
+    ) -> bool {
         if let Some(seconds) = rate_limited(error) {
             let seconds = if seconds == 0 {
                 budget.default_retry_after
             } else {
                 seconds
             };
-            let resume_at = self.clock.now_millis() + u64::from(seconds) * 1000;
+            let resume_at = self
+                .clock
+                .now_millis()
+                .saturating_add(u64::from(seconds).saturating_mul(1000));
             self.degrade(connection, resume_at).await;
-            return;
+            return false;
         }
         if health::consequence(error).is_some() {
             self.connections.record_call_error(connection, error).await;
+            false
         } else {
-            tracing::warn!(connection, %error, "sync page failed; will retry at the next interval");
+            tracing::warn!(connection, %error, "sync run failed; it counts towards degrading the connection");
+            true
         }
     }
 }

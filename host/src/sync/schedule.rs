@@ -1,7 +1,9 @@
 //! When streams sync: every stream on its interval (the manifest's, or a configured
 //! override), plus right away after a connect, a reconnect or a request. The schedule
 //! lives in memory; after a restart every stream is due once and resumes from its
-//! committed cursor.
+//! committed cursor. A degraded connection is due again, every stream, as soon as its
+//! resume time has passed (the retry after a backoff; a run that fails again sets the
+//! next one). The scheduler ends when the host shuts down.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -68,12 +70,23 @@ impl SyncService {
         })
         .await
         .unwrap_or_default();
+        let mut retry = Vec::new();
+        for conn in degraded {
+            match self.resume_at(&conn.id) {
+                Some(at) if at <= now => {
+                    // Its backoff is over: retry every stream now, once.
+                    self.clear_resume(&conn.id);
+                    if let Ok(mut next_due) = self.next_due.lock() {
+                        next_due.retain(|(c, _), _| c != &conn.id);
+                    }
+                    retry.push(conn);
+                }
+                Some(_) => {}
+                None => retry.push(conn),
+            }
+        }
         let mut due = Vec::new();
-        for conn in connections.into_iter().chain(
-            degraded
-                .into_iter()
-                .filter(|c| self.resume_at(&c.id).is_none_or(|at| at <= now)),
-        ) {
+        for conn in connections.into_iter().chain(retry) {
             let Ok(Some(integration)) = db(&self.store, {
                 let id = conn.integration.clone();
                 move |s| s.integration(&id)
@@ -125,7 +138,12 @@ impl SyncService {
         tokio::spawn(async move {
             let slots = Arc::new(tokio::sync::Semaphore::new(PARALLEL_CONNECTIONS));
             let busy: Arc<Mutex<HashSet<String>>> = Arc::default();
+            let mut stopping = service.stopping();
             loop {
+                if service.is_stopping() {
+                    tracing::info!("scheduler stopped: the host is shutting down");
+                    return;
+                }
                 let mut work = service.queue.drain();
                 let due = if on_interval {
                     service.due_connections().await
@@ -162,6 +180,7 @@ impl SyncService {
                 tokio::select! {
                     _ = service.queue.wake.notified() => {}
                     _ = tokio::time::sleep(TICK) => {}
+                    _ = stopping.changed() => {}
                 }
             }
         })

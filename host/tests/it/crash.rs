@@ -1,5 +1,6 @@
 //! A real `mooring serve` process killed (SIGKILL) in the middle of a sync, restarted
-//! on the same data directory: the final records are identical to the provider's.
+//! on the same data directory: the final records are identical to the provider's. More
+//! kills and a SIGTERM are in [`crate::crash_restarts`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,8 +13,8 @@ use serde_json::{Value, json};
 
 use crate::harness::{ADMIN, USER, XERO_CLIENT};
 
-struct Process {
-    child: Child,
+pub(crate) struct Process {
+    pub(crate) child: Child,
 }
 
 impl Drop for Process {
@@ -23,7 +24,7 @@ impl Drop for Process {
     }
 }
 
-fn spawn_host(port: u16, data: &Path, sim: &Simulator) -> Process {
+pub(crate) fn spawn_host(port: u16, data: &Path, sim: &Simulator) -> Process {
     let integrations = json!([{"id": "xero", "provider": "xero", "client_id": XERO_CLIENT.0, "client_secret": XERO_CLIENT.1}]);
     let child = Command::new(env!("CARGO_BIN_EXE_mooring"))
         .arg("serve")
@@ -47,13 +48,13 @@ fn spawn_host(port: u16, data: &Path, sim: &Simulator) -> Process {
     Process { child }
 }
 
-struct Client {
-    http: reqwest::Client,
-    base: String,
+pub(crate) struct Client {
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: String,
 }
 
 impl Client {
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub(crate) async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         let mut request = self
             .http
             .request(
@@ -74,7 +75,7 @@ impl Client {
         )
     }
 
-    async fn healthy(&self) {
+    pub(crate) async fn healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if self
@@ -118,7 +119,7 @@ impl Client {
     }
 
     /// Every stored record of `stream`, read through the change feed: id → tombstone.
-    async fn records(&self, connection: &str, stream: &str) -> BTreeMap<String, bool> {
+    pub(crate) async fn records(&self, connection: &str, stream: &str) -> BTreeMap<String, bool> {
         let mut out = BTreeMap::new();
         let mut after = 0;
         loop {

@@ -100,6 +100,37 @@ impl Store {
         })
     }
 
+    /// Removes at most `limit` delivered events (no longer in the outbox) that happened
+    /// before `before` (ms since epoch), oldest first, in one write transaction; returns
+    /// how many. Undelivered events are kept whatever their age. Callers loop until it
+    /// returns less than `limit`.
+    pub fn prune_delivered_events(&self, before: u64, limit: usize) -> Result<u64, StoreError> {
+        self.write(|tx| {
+            let mut victims: Vec<(u64, String)> = Vec::new();
+            {
+                let events = tx.txn.open_table(EVENTS)?;
+                let outbox = tx.txn.open_table(OUTBOX)?;
+                for entry in events.iter()? {
+                    let (key, value) = entry?;
+                    let event: Event = decode("events", value.value())?;
+                    if event.at >= before || victims.len() >= limit {
+                        break;
+                    }
+                    if outbox.get(key.value())?.is_none() {
+                        victims.push((key.value(), event.connection));
+                    }
+                }
+            }
+            let mut events = tx.txn.open_table(EVENTS)?;
+            let mut index = tx.txn.open_table(EVENTS_BY_CONNECTION)?;
+            for (seq, connection) in &victims {
+                events.remove(*seq)?;
+                index.remove((connection.as_str(), *seq))?;
+            }
+            Ok(victims.len() as u64)
+        })
+    }
+
     /// Marks an event delivered (removes it from the outbox); true if it was pending.
     pub fn mark_delivered(&self, seq: u64) -> Result<bool, StoreError> {
         self.write(|tx| Ok(tx.txn.open_table(OUTBOX)?.remove(seq)?.is_some()))

@@ -6,7 +6,7 @@ use crate::error::StoreError;
 use crate::model::Flow;
 use crate::ops::require_id;
 use crate::store::{Store, WriteTx};
-use crate::tables::{FLOWS, decode, get_json, put_json, remove_key};
+use crate::tables::{FLOWS, Tables as _, decode, get_json, put_json, remove_key};
 
 impl WriteTx<'_> {
     /// Inserts or replaces a flow (for example to stage the grant of a reconnect).
@@ -60,20 +60,53 @@ impl Store {
 
     /// Removes every flow whose `expires_at` is at or before `now`; returns how many.
     pub fn prune_expired_flows(&self, now: u64) -> Result<u64, StoreError> {
-        self.write(|tx| {
-            let mut flows = tx.txn.open_table(FLOWS.def())?;
+        let mut total = 0;
+        loop {
+            let removed = self.prune_expired_flows_batch(now, 1000)?;
+            total += removed;
+            if removed < 1000 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Removes at most `limit` flows whose `expires_at` is at or before `now`, in one
+    /// write transaction; returns how many. Callers loop until it returns less than
+    /// `limit`, so no single transaction holds the write lock for long.
+    pub fn prune_expired_flows_batch(&self, now: u64, limit: usize) -> Result<u64, StoreError> {
+        let expired = self.read(|r| {
+            let flows = r.table(FLOWS.def())?;
             let mut expired = Vec::new();
             for entry in flows.iter()? {
                 let (key, value) = entry?;
                 let flow: Flow = decode("oauth_flows", value.value())?;
                 if flow.expires_at <= now {
                     expired.push(key.value().to_string());
+                    if expired.len() >= limit {
+                        break;
+                    }
                 }
             }
+            Ok(expired)
+        })?;
+        if expired.is_empty() {
+            return Ok(0);
+        }
+        self.write(|tx| {
+            let mut flows = tx.txn.open_table(FLOWS.def())?;
+            let mut removed = 0;
             for state in &expired {
-                flows.remove(state.as_str())?;
+                // Re-checked in the write: a flow is never removed on stale information.
+                let still_expired = match flows.get(state.as_str())? {
+                    Some(guard) => decode::<Flow>("oauth_flows", guard.value())?.expires_at <= now,
+                    None => false,
+                };
+                if still_expired {
+                    flows.remove(state.as_str())?;
+                    removed += 1;
+                }
             }
-            Ok(expired.len() as u64)
+            Ok(removed)
         })
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod integrations;
 pub(crate) mod plugin_state;
 pub(crate) mod plugins;
 pub(crate) mod records;
+pub(crate) mod retention;
 pub(crate) mod runs;
 
 use crate::error::StoreError;

@@ -62,6 +62,27 @@ impl Store {
         self.write(|tx| tx.state_clear(connection))
     }
 
+    /// How many keys `connection` holds and their size in bytes (keys plus values),
+    /// leaving out `except` (the key about to be replaced), so a caller can check a
+    /// write against per-connection caps.
+    pub fn state_usage(&self, connection: &str, except: &str) -> Result<(u64, u64), StoreError> {
+        self.read(|r| {
+            let table = r.table(PLUGIN_STATE)?;
+            let upper = successor(connection);
+            let (mut keys, mut bytes) = (0u64, 0u64);
+            for entry in table.range((connection, "")..(upper.as_str(), ""))? {
+                let (key, value) = entry?;
+                let name = key.value().1;
+                if name == except {
+                    continue;
+                }
+                keys += 1;
+                bytes = bytes.saturating_add((name.len() + value.value().len()) as u64);
+            }
+            Ok((keys, bytes))
+        })
+    }
+
     /// The keys `connection` has stored, in order.
     pub fn state_keys(&self, connection: &str) -> Result<Vec<String>, StoreError> {
         self.read(|r| {

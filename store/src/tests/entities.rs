@@ -4,7 +4,8 @@ use super::{connection, grant, test_store};
 use crate::crypto::aad;
 use crate::error::StoreError;
 use crate::model::{
-    ConnectionState, Event, Flow, FlowKind, Integration, PluginRecord, SyncRun, TenantRef,
+    ConnectionState, Event, Flow, FlowKind, Integration, PluginRecord, RunStatus, SyncRun,
+    TenantRef,
 };
 use crate::sha256_hex;
 
@@ -369,6 +370,9 @@ fn sync_runs_newest_first() {
         deleted: 0,
         plugin_version: "1.0.0".into(),
         error: None,
+        status: RunStatus::Running,
+        last_page_at: None,
+        retries: 0,
     };
     let a = s.append_sync_run(&run("c1", 10)).unwrap();
     let b = s.append_sync_run(&run("c2", 20)).unwrap();
@@ -379,6 +383,7 @@ fn sync_runs_newest_first() {
     finished.pages = 2;
     finished.added = 5;
     finished.error = Some("rate limited".into());
+    finished.status = RunStatus::Failed;
     s.update_sync_run(&finished).unwrap();
     let listed = s.list_sync_runs("c1", 10).unwrap();
     assert_eq!(listed.iter().map(|r| r.id).collect::<Vec<_>>(), vec![c, a]);
@@ -386,6 +391,7 @@ fn sync_runs_newest_first() {
     assert_eq!(s.list_sync_runs("c1", 1).unwrap().len(), 1);
     let mut ghost = finished.clone();
     ghost.id = 999;
+    ghost.finished_at = None;
     assert!(matches!(
         s.update_sync_run(&ghost),
         Err(StoreError::NotFound { .. })

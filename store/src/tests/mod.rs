@@ -5,6 +5,7 @@ mod keys;
 mod open;
 mod plugin_lifecycle;
 mod records;
+mod retention;
 mod rotation;
 
 use std::path::PathBuf;

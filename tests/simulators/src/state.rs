@@ -50,6 +50,8 @@ pub(crate) struct SimState {
     pub(crate) xero_latency_ms: u64,
     /// After this many more admitted Xero data calls, every Xero access token expires.
     pub(crate) xero_expire_after: Option<u64>,
+    /// Injected Xero data-call failures: (remaining count, HTTP status).
+    pub(crate) xero_api_fail_next: Option<(u32, u16)>,
     /// QuickBooks companies' data, by realm id (generated on first use).
     pub(crate) qbo_data: HashMap<String, QboCompanyData>,
     /// QuickBooks throttle windows (per realm).
@@ -83,6 +85,7 @@ impl SimState {
             xero_data: HashMap::new(),
             xero_latency_ms: 0,
             xero_expire_after: None,
+            xero_api_fail_next: None,
             qbo_data: HashMap::new(),
             qbo_rate: QboRateState::new(qbo_limits),
         }

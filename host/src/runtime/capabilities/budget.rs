@@ -179,7 +179,8 @@ impl TenantBudget {
 
     /// The provider asked to wait `wait` (a short 429): hold every call of this tenant.
     pub fn pause(&self, wait: Duration, clock: &SharedClock) {
-        let until = clock.now_millis() + wait.as_millis() as u64;
+        let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        let until = clock.now_millis().saturating_add(wait_ms);
         let mut w = self.lock();
         if w.paused_until.is_none_or(|current| current < until) {
             w.paused_until = Some(until);

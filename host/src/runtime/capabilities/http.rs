@@ -166,6 +166,11 @@ fn bearer(token: &SecretText) -> SecretText {
     SecretText::new(format!("Bearer {}", token.as_str()))
 }
 
+/// `d` in whole milliseconds, saturating.
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 fn retry_after(response: &Response, default: u32) -> Duration {
     let seconds = response
         .headers
@@ -211,14 +216,12 @@ impl HostState {
         });
         let mut retries = 0;
         loop {
-            let waiting = Instant::now();
-            self.set_rate_waiting(true);
+            // Waiting on the budget (including a pause a 429 set) moves the call's wall
+            // deadline: the host chose to wait, the plugin did not stall.
             let ticket = match &budget {
-                Some(budget) => budget.acquire(&clock).await.map(Some),
+                Some(budget) => self.excused(budget.acquire(&clock)).await.map(Some),
                 None => Ok(None),
             };
-            self.set_rate_waiting(false);
-            self.excuse_wait(waiting.elapsed());
             let ticket = match ticket {
                 Ok(ticket) => ticket,
                 Err(spent) => return Ok(day_spent(spent.resume_at, clock.now_millis())),
@@ -236,7 +239,7 @@ impl HostState {
             let wait = retry_after(&response, manifest_budget.default_retry_after);
             if wait > MAX_TRANSPARENT_WAIT || retries >= MAX_429_RETRIES {
                 if let Some(budget) = &budget {
-                    budget.day_refused(clock.now_millis() + wait.as_millis() as u64);
+                    budget.day_refused(clock.now_millis().saturating_add(millis(wait)));
                 }
                 return Ok(response);
             }
@@ -245,10 +248,7 @@ impl HostState {
                 seconds = wait.as_secs(), "provider asked to wait (429); retrying");
             match &budget {
                 Some(budget) => budget.pause(wait, &clock),
-                None => {
-                    self.excuse_wait(wait);
-                    tokio::time::sleep(wait).await;
-                }
+                None => self.excused(tokio::time::sleep(wait)).await,
             }
         }
     }

@@ -45,6 +45,8 @@ pub struct Capabilities {
     pub budgets: Arc<budget::RateBudgets>,
     /// State writes of calls working for an OAuth flow, held until the flow commits.
     pub staging: Arc<state::FlowStaging>,
+    /// Log lines per connection across calls (a sync run spans many calls).
+    pub logs: Arc<log::LogBudgets>,
 }
 
 impl Capabilities {
@@ -71,6 +73,7 @@ impl Capabilities {
             clock,
             budgets: Arc::default(),
             staging: Arc::default(),
+            logs: Arc::default(),
         }
     }
 }

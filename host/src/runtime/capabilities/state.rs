@@ -10,6 +10,43 @@ use crate::runtime::host_state::HostState;
 pub const MAX_KEY_BYTES: usize = 256;
 /// Largest value a plugin may store under one key, in bytes.
 pub const MAX_VALUE_BYTES: usize = 256 << 10;
+/// Most keys one connection may hold (and most changes one OAuth flow may stage).
+pub const MAX_KEYS_PER_CONNECTION: u64 = 1024;
+/// Most bytes (keys plus values) one connection may hold (and one flow may stage).
+pub const MAX_BYTES_PER_CONNECTION: u64 = 4 << 20;
+
+/// Keys held and their size in bytes (keys plus values).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StateUsage {
+    /// Number of keys.
+    pub keys: u64,
+    /// Bytes of keys and values.
+    pub bytes: u64,
+}
+
+/// Whether storing `value` under `key` on top of `usage` (which leaves `key` out)
+/// stays within the per-connection caps; the error text goes to the plugin.
+pub fn admit(usage: StateUsage, key: &str, value: &[u8]) -> Result<(), String> {
+    let keys = usage.keys.saturating_add(1);
+    let bytes = usage
+        .bytes
+        .saturating_add(key.len() as u64)
+        .saturating_add(value.len() as u64);
+    if keys > MAX_KEYS_PER_CONNECTION {
+        return Err(format!(
+            "plugin state is full: this connection already holds {} keys; the limit is \
+             {MAX_KEYS_PER_CONNECTION} (delete keys it no longer needs)",
+            usage.keys
+        ));
+    }
+    if bytes > MAX_BYTES_PER_CONNECTION {
+        return Err(format!(
+            "plugin state is full: this write would make the connection's state {bytes} \
+             bytes; the limit is {MAX_BYTES_PER_CONNECTION}"
+        ));
+    }
+    Ok(())
+}
 
 /// Why a state operation failed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -44,6 +81,17 @@ pub trait StateBackend: Send + Sync + 'static {
         connection: &'a str,
         key: &'a str,
     ) -> BoxFuture<'a, Result<(), StateError>>;
+    /// What `connection` holds, leaving out `except` (the key about to be replaced).
+    /// The default reports nothing held, so a backend that cannot count is not capped
+    /// beyond the per-key limits.
+    fn usage<'a>(
+        &'a self,
+        connection: &'a str,
+        except: &'a str,
+    ) -> BoxFuture<'a, Result<StateUsage, StateError>> {
+        let _ = (connection, except);
+        Box::pin(async { Ok(StateUsage::default()) })
+    }
 }
 
 /// In-memory state, for tests and tools.
@@ -100,6 +148,23 @@ impl StateBackend for MemoryState {
             })
         })
     }
+
+    fn usage<'a>(
+        &'a self,
+        connection: &'a str,
+        except: &'a str,
+    ) -> BoxFuture<'a, Result<StateUsage, StateError>> {
+        Box::pin(async move {
+            self.with(|m| {
+                m.iter()
+                    .filter(|((c, k), _)| c == connection && k != except)
+                    .fold(StateUsage::default(), |u, ((_, k), v)| StateUsage {
+                        keys: u.keys + 1,
+                        bytes: u.bytes + (k.len() + v.len()) as u64,
+                    })
+            })
+        })
+    }
 }
 
 /// A staged state change: `Some` sets the value, `None` deletes the key.
@@ -118,8 +183,23 @@ impl FlowStaging {
         f(&mut self.flows.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    fn push(&self, flow: &str, key: String, value: Option<Vec<u8>>) {
-        self.with(|m| m.entry(flow.to_owned()).or_default().push((key, value)));
+    /// Stage a change of `key`, replacing an earlier change of the same key, within
+    /// the per-connection caps (counting staged deletions as keys, so a flow cannot
+    /// grow this map without bound either).
+    fn push(&self, flow: &str, key: String, value: Option<Vec<u8>>) -> Result<(), String> {
+        self.with(|m| {
+            let writes = m.entry(flow.to_owned()).or_default();
+            writes.retain(|(k, _)| *k != key);
+            let usage = writes
+                .iter()
+                .fold(StateUsage::default(), |u, (k, v)| StateUsage {
+                    keys: u.keys + 1,
+                    bytes: u.bytes + (k.len() + v.as_ref().map_or(0, Vec::len)) as u64,
+                });
+            admit(usage, &key, value.as_deref().unwrap_or_default())?;
+            writes.push((key, value));
+            Ok(())
+        })
     }
 
     /// The latest staged change of `key` in `flow`, if any.
@@ -186,12 +266,20 @@ impl HostState {
             return Err("this call works for no connection, so it has no state".into());
         };
         if let Some(flow) = self.staging_flow() {
-            self.caps.staging.push(&flow, key, Some(value));
-            return Ok(());
+            return self.caps.staging.push(&flow, key, Some(value));
         }
         let backend = self.caps.state.clone();
         let started = std::time::Instant::now();
-        let result = backend.set(&connection, &key, value).await;
+        let result = match backend.usage(&connection, &key).await {
+            Ok(usage) => match admit(usage, &key, &value) {
+                Ok(()) => backend.set(&connection, &key, value).await,
+                Err(full) => {
+                    self.host_time += started.elapsed();
+                    return Err(full);
+                }
+            },
+            Err(error) => Err(error),
+        };
         self.host_time += started.elapsed();
         result.map_err(|e| e.to_string())
     }
@@ -203,13 +291,90 @@ impl HostState {
             return Ok(());
         };
         if let Some(flow) = self.staging_flow() {
-            self.caps.staging.push(&flow, key, None);
-            return Ok(());
+            return self
+                .caps
+                .staging
+                .push(&flow, key, None)
+                .map_err(StateError::TooLarge);
         }
         let backend = self.caps.state.clone();
         let started = std::time::Instant::now();
         let result = backend.delete(&connection, &key).await;
         self.host_time += started.elapsed();
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn connection_state_is_capped_in_keys_and_bytes() {
+        let state = MemoryState::default();
+        for i in 0..MAX_KEYS_PER_CONNECTION {
+            let key = format!("k{i}");
+            let usage = state.usage("c1", &key).await.expect("usage");
+            admit(usage, &key, b"v").expect("under the cap");
+            state.set("c1", &key, b"v".to_vec()).await.expect("set");
+        }
+        let usage = state.usage("c1", "one-more").await.expect("usage");
+        let full = admit(usage, "one-more", b"v").expect_err("over the key cap");
+        assert!(
+            full.contains("plugin state is full") && full.contains("1024"),
+            "{full}"
+        );
+        // Replacing an existing key does not count it twice.
+        let usage = state.usage("c1", "k0").await.expect("usage");
+        admit(usage, "k0", b"w").expect("replace");
+        // Another connection has its own allowance.
+        let other = state.usage("c2", "k").await.expect("usage");
+        admit(other, "k", b"v").expect("other connection");
+        let big = vec![0u8; MAX_VALUE_BYTES];
+        let mut usage = StateUsage::default();
+        let mut refused = None;
+        for i in 0..20 {
+            match admit(usage, &format!("b{i}"), &big) {
+                Ok(()) => {
+                    usage.keys += 1;
+                    usage.bytes += (format!("b{i}").len() + big.len()) as u64;
+                }
+                Err(e) => {
+                    refused = Some(e);
+                    break;
+                }
+            }
+        }
+        let full = refused.expect("over the byte cap");
+        assert!(
+            full.contains(&MAX_BYTES_PER_CONNECTION.to_string()),
+            "{full}"
+        );
+    }
+
+    #[test]
+    fn staged_flow_state_is_capped_and_rewrites_do_not_grow_it() {
+        let staging = FlowStaging::default();
+        for _ in 0..10_000 {
+            staging
+                .push("f", "same".into(), Some(b"v".to_vec()))
+                .expect("rewrite");
+        }
+        assert_eq!(staging.lookup("f", "same"), Some(Some(b"v".to_vec())));
+        for i in 1..MAX_KEYS_PER_CONNECTION {
+            let value = (i % 2 == 0).then(|| b"v".to_vec());
+            staging
+                .push("f", format!("k{i}"), value)
+                .expect("under the cap");
+        }
+        let full = staging
+            .push("f", "k-last".into(), None)
+            .expect_err("over the cap");
+        assert!(full.contains("plugin state is full"), "{full}");
+        assert_eq!(staging.take("f").len() as u64, MAX_KEYS_PER_CONNECTION);
+        let big = vec![0u8; MAX_VALUE_BYTES];
+        let refused =
+            (0..20).find_map(|i| staging.push("g", format!("b{i}"), Some(big.clone())).err());
+        assert!(refused.is_some_and(|e| e.contains("bytes")));
     }
 }

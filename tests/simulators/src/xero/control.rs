@@ -155,6 +155,12 @@ impl SimControl {
         self.lock().xero_latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
     }
 
+    /// The next `count` Xero data calls with a valid token fail with `status` (e.g. 503)
+    /// before rate limiting or any processing (`0` clears what is pending).
+    pub fn fail_next_xero_api_calls(&self, count: u32, status: u16) {
+        self.lock().xero_api_fail_next = (count > 0).then_some((count, status));
+    }
+
     /// After `n_calls` more admitted Xero data calls, every Xero access token issued so
     /// far expires: call `n_calls + 1` gets 401 `TokenExpired` (a refreshed token works).
     /// `0` expires them now.

@@ -237,6 +237,11 @@ pub(crate) fn admit(
             now,
         )
         .map_err(|d| Box::new(d.response(true).into_response()))?;
+    if let Some((left, status)) = st.xero_api_fail_next {
+        st.xero_api_fail_next = left.checked_sub(1).filter(|n| *n > 0).map(|n| (n, status));
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        return Err(Box::new(status.into_response()));
+    }
     let tenant = grant.tenant_id.clone().unwrap_or_default();
     if !endpoint.allowed(&st, &grant, now) {
         return Err(Box::new(errors::unauthorized().into_response()));
