@@ -327,3 +327,77 @@ async fn xero_payments_and_credit_notes_sync_in_pages_of_a_thousand() {
         "{paged:?}"
     );
 }
+
+#[tokio::test]
+async fn xero_credit_notes_sync_and_a_voided_one_becomes_a_tombstone() {
+    use std::time::Duration;
+    let host = Host::start().await;
+    let id = host
+        .connect("xero", &[&host.uk], Some(XERO_SCOPES.to_vec()))
+        .await;
+    let sale = host
+        .sim
+        .add_credit_note(
+            &host.uk,
+            "ACCRECCREDIT",
+            Some("Refunded Customer Ltd"),
+            25_000,
+        )
+        .expect("sales credit note");
+    let bill = host
+        .sim
+        .add_credit_note(
+            &host.uk,
+            "ACCPAYCREDIT",
+            Some("Crediting Supplier Ltd"),
+            7_500,
+        )
+        .expect("supplier credit note");
+    host.advance(Duration::from_secs(5));
+    host.sim.clear_requests();
+    let runs = sync(&host, &id, Some(&["credit_notes"])).await;
+    assert!(errors(&runs).is_empty(), "{:?}", errors(&runs));
+    let first = feed(&host, &id, "credit_notes");
+    let live: BTreeSet<&str> = first
+        .iter()
+        .filter(|(_, (deleted, _))| !deleted)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    assert_eq!(live, BTreeSet::from([sale.as_str(), bill.as_str()]));
+    let bill_before = first[&bill].1.clone();
+    let v: Value = serde_json::from_str(&first[&sale].1).expect("json");
+    assert_eq!(v["Type"], "ACCRECCREDIT");
+    assert_eq!(v["Status"], "AUTHORISED");
+
+    host.advance(Duration::from_secs(60));
+    host.sim.void_credit_note(&host.uk, &sale).expect("void");
+    host.advance(Duration::from_secs(60));
+    host.sim.clear_requests();
+    let runs = sync(&host, &id, Some(&["credit_notes"])).await;
+    assert!(errors(&runs).is_empty(), "{:?}", errors(&runs));
+    let requests: Vec<_> = host
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.uri.contains("/CreditNotes"))
+        .collect();
+    assert!(!requests.is_empty(), "/CreditNotes was not called");
+    for r in &requests {
+        assert!(r.uri.contains("pageSize=1000"), "{}", r.uri);
+        assert!(
+            r.headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("if-modified-since")),
+            "not incremental: {:?}",
+            r.headers
+        );
+    }
+    let second = feed(&host, &id, "credit_notes");
+    assert!(second[&sale].0, "the voided credit note is a tombstone");
+    assert!(!second[&bill].0);
+    assert_eq!(second[&bill].1, bill_before, "the other one is unchanged");
+    assert_eq!(
+        host.sim.xero_credit_notes(&host.uk).expect("credit notes"),
+        [(sale, "VOIDED".to_owned()), (bill, "AUTHORISED".to_owned())]
+    );
+}

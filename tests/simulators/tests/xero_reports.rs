@@ -251,3 +251,79 @@ async fn payments_and_credit_notes_page_up_to_1000() {
     assert_eq!(cn["CreditNotes"], serde_json::json!([]));
     assert_eq!(cn["pagination"]["itemCount"], 0);
 }
+
+#[tokio::test]
+async fn credit_notes_list_pages_and_honours_if_modified_since() {
+    use mooring_simulators::xero::dates::date_string;
+    let o = setup().await;
+    let sim = &o.w.sim;
+    let sale = sim
+        .add_credit_note(&o.w.uk, "ACCRECCREDIT", None, 12_000)
+        .unwrap();
+    let bill = sim
+        .add_credit_note(&o.w.uk, "ACCPAYCREDIT", Some("Credit Supplier"), 3_000)
+        .unwrap();
+    let draft = sim
+        .add_draft_credit_note(&o.w.uk, "ACCRECCREDIT", None, 500)
+        .unwrap();
+    let all = o.get("/CreditNotes?page=1&pageSize=1000").await;
+    assert_eq!(all["pagination"]["itemCount"], 3);
+    let ids: Vec<&str> = all["CreditNotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| s(&c["CreditNoteID"]))
+        .collect();
+    assert_eq!(ids, [sale.as_str(), bill.as_str(), draft.as_str()]);
+    let first = &all["CreditNotes"][0];
+    assert_eq!(first["Type"], "ACCRECCREDIT");
+    assert_eq!(first["Status"], "AUTHORISED");
+    assert_eq!(first["CreditNoteNumber"], "CN-0001");
+    assert_eq!(first["SubTotal"].as_f64(), Some(120.0));
+    assert!(s(&first["UpdatedDateUTC"]).starts_with("/Date("));
+    assert_eq!(first["LineItems"].as_array().unwrap().len(), 1);
+    let truth = sim.xero_truth(&o.w.uk).unwrap();
+    assert_eq!(truth.credit_notes, *all["CreditNotes"].as_array().unwrap());
+    // Paging: one per page.
+    let p2 = o.get("/CreditNotes?page=2&pageSize=1").await;
+    assert_eq!(s(&p2["CreditNotes"][0]["CreditNoteID"]), bill);
+    assert_eq!(p2["pagination"]["pageCount"], 3);
+
+    sim.clock().advance_ms(60_000);
+    let since = date_string(sim.now_ms());
+    sim.clock().advance_ms(5_000);
+    sim.void_credit_note(&o.w.uk, &sale).unwrap();
+    sim.delete_credit_note(&o.w.uk, &draft).unwrap();
+    assert!(sim.void_credit_note(&o.w.uk, &sale).is_err());
+    assert!(sim.delete_credit_note(&o.w.uk, &bill).is_err());
+    let a =
+        o.w.xero_api(
+            &o.at,
+            Some(&o.w.uk),
+            "/CreditNotes?page=1&pageSize=1000",
+            &[("if-modified-since", since.as_str())],
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let changed: Vec<(String, String)> = a.json()["CreditNotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (s(&c["CreditNoteID"]).to_owned(), s(&c["Status"]).to_owned()))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            (sale.clone(), "VOIDED".into()),
+            (draft.clone(), "DELETED".into())
+        ]
+    );
+    assert_eq!(
+        sim.xero_credit_notes(&o.w.uk).unwrap(),
+        [
+            (sale, "VOIDED".into()),
+            (bill, "AUTHORISED".into()),
+            (draft, "DELETED".into())
+        ]
+    );
+}

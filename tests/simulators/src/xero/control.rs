@@ -108,6 +108,58 @@ impl SimControl {
         self.mutate(tenant, |d, now| d.add_invoice(spec, now))
     }
 
+    /// Raises an AUTHORISED one-line credit note of `amount_cents` (excluding tax) and
+    /// posts its journal; `kind` is ACCRECCREDIT or ACCPAYCREDIT, `contact_name` an
+    /// existing or new contact (default: the first active one). Returns its id.
+    pub fn add_credit_note(
+        &self,
+        tenant: &str,
+        kind: &str,
+        contact_name: Option<&str>,
+        amount_cents: i64,
+    ) -> Result<String, SimError> {
+        self.mutate(tenant, |d, now| {
+            d.add_credit_note(kind, contact_name, amount_cents, "AUTHORISED", now)
+        })
+    }
+
+    /// Like [`Self::add_credit_note`], as a DRAFT (posts nothing; can be deleted).
+    pub fn add_draft_credit_note(
+        &self,
+        tenant: &str,
+        kind: &str,
+        contact_name: Option<&str>,
+        amount_cents: i64,
+    ) -> Result<String, SimError> {
+        self.mutate(tenant, |d, now| {
+            d.add_credit_note(kind, contact_name, amount_cents, "DRAFT", now)
+        })
+    }
+
+    /// Voids an AUTHORISED credit note and posts the reversing journal.
+    pub fn void_credit_note(&self, tenant: &str, credit_note_id: &str) -> Result<Millis, SimError> {
+        self.mutate(tenant, |d, now| d.void_credit_note(credit_note_id, now))
+    }
+
+    /// Deletes a DRAFT credit note.
+    pub fn delete_credit_note(
+        &self,
+        tenant: &str,
+        credit_note_id: &str,
+    ) -> Result<Millis, SimError> {
+        self.mutate(tenant, |d, now| d.delete_credit_note(credit_note_id, now))
+    }
+
+    /// Every credit note as `(CreditNoteID, Status)`, in creation order.
+    pub fn xero_credit_notes(&self, tenant: &str) -> Result<Vec<(String, String)>, SimError> {
+        self.with_xero_data(tenant, |d| {
+            d.credit_notes
+                .iter()
+                .map(|c| (c.id.to_string(), c.status.to_owned()))
+                .collect()
+        })
+    }
+
     /// Adds a contact; returns its id.
     pub fn add_contact(&self, tenant: &str, name: &str) -> Result<String, SimError> {
         self.mutate(tenant, |d, now| d.add_contact(name, now))

@@ -6,8 +6,8 @@
 //!   `PaymentID`, `Date`, `Amount`, `BankAmount`, `PaymentType` ACCRECPAYMENT or
 //!   ACCPAYPAYMENT, `Status`, `Account`, `Invoice` with its `Contact`), by date;
 //!   `UpdatedDateUTC` is when its journal was posted.
-//! - CreditNotes: the generated organisations have no credit notes, so the list is
-//!   always empty (the endpoint, scopes and paging are real).
+//! - CreditNotes: every credit note (none are generated; tests add, void and delete
+//!   them through the control API), in creation order, with line items.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,7 +22,8 @@ use super::query::{Query, SortKey, if_modified_since};
 use super::serve;
 use crate::clock::Millis;
 use crate::control::SimControl;
-use crate::xero::data::OrgData;
+use crate::xero::data::render_docs;
+use crate::xero::data::{CreditNote, OrgData};
 use crate::xero::dates::{date_string, ms_date};
 use crate::xero::json::Obj;
 
@@ -157,7 +158,21 @@ pub(crate) async fn payments(State(s): S, headers: HeaderMap, RawQuery(raw): Raw
     .await
 }
 
-/// `GET /CreditNotes` (always empty: no credit notes are generated).
+fn credit_note_key(cn: &CreditNote, field: &str) -> Option<SortKey> {
+    Some(match field {
+        "updateddateutc" => SortKey::Int(cn.updated),
+        "date" => SortKey::Int(cn.date),
+        "creditnoteid" => SortKey::text(&cn.id.to_string()),
+        "creditnotenumber" => SortKey::text(&cn.number),
+        "reference" => SortKey::text(&cn.reference),
+        "status" => SortKey::text(cn.status),
+        "type" => SortKey::text(cn.kind),
+        "total" => SortKey::Int(cn.total),
+        _ => return None,
+    })
+}
+
+/// `GET /CreditNotes`: every status (DELETED and VOIDED included), with line items.
 pub(crate) async fn credit_notes(
     State(s): S,
     headers: HeaderMap,
@@ -165,19 +180,24 @@ pub(crate) async fn credit_notes(
 ) -> Response {
     let q = Query::parse(raw.as_deref());
     let ims = if_modified_since(&headers);
-    serve(&s, &headers, Endpoint::CreditNotes, |_, now| {
-        let none: [(); 0] = [];
-        let key = |_: &(), _: &str| None;
+    serve(&s, &headers, Endpoint::CreditNotes, |d, now| {
         let listing = Listing {
-            items: &none,
+            items: &d.credit_notes,
             key: "CreditNotes",
             type_name: "CreditNote",
-            updated: |_| 0,
-            sort_key: &key,
+            updated: |c| c.updated,
+            sort_key: &credit_note_key,
             default_order: None,
             pageable: true,
         };
-        list(listing, &q, ims, now, |_| true, |_, _, _| {})
+        list(
+            listing,
+            &q,
+            ims,
+            now,
+            |_| true,
+            |out, cn, _| render_docs::credit_note(out, d, cn),
+        )
     })
     .await
 }

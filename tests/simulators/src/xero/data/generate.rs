@@ -128,6 +128,7 @@ pub fn generate(
         invoices: Vec::new(),
         bank_transactions: Vec::new(),
         manual_journals: Vec::new(),
+        credit_notes: Vec::new(),
         journals: Vec::with_capacity(events.len()),
         rng,
         last_invoice_number,

@@ -21,7 +21,7 @@ use rand::Rng;
 use super::OrgData;
 use super::chart::Roles;
 use super::records::{
-    BankTransaction, Id, Invoice, Journal, JournalLine, ManualJournal, Payment, TaxKind,
+    BankTransaction, CreditNote, Id, Invoice, Journal, JournalLine, ManualJournal, Payment, TaxKind,
 };
 use crate::clock::Millis;
 
@@ -92,6 +92,30 @@ pub fn invoice_lines(rng: &mut impl Rng, roles: &Roles, inv: &Invoice) -> Vec<Jo
             inv.amount_types,
             (roles.tax, inv.total_tax),
             -1,
+        )
+    }
+}
+
+/// Journal lines of an approved credit note: the mirror image of the invoice it
+/// credits (ACCRECCREDIT: receivable `-Total`, lines debited, tax `+TotalTax`).
+pub fn credit_note_lines(rng: &mut impl Rng, roles: &Roles, cn: &CreditNote) -> Vec<JournalLine> {
+    if cn.kind == "ACCRECCREDIT" {
+        document_lines(
+            rng,
+            (roles.receivable, -cn.total),
+            &cn.lines,
+            cn.amount_types,
+            (roles.tax, cn.total_tax),
+            -1,
+        )
+    } else {
+        document_lines(
+            rng,
+            (roles.payable, cn.total),
+            &cn.lines,
+            cn.amount_types,
+            (roles.tax, -cn.total_tax),
+            1,
         )
     }
 }

@@ -74,6 +74,8 @@ pub struct OrgData {
     pub bank_transactions: Vec<BankTransaction>,
     /// Manual journals, in creation order.
     pub manual_journals: Vec<ManualJournal>,
+    /// Credit notes, in creation order (none are generated; added by mutations).
+    pub credit_notes: Vec<CreditNote>,
     /// The general ledger, by increasing `JournalNumber` (= increasing `CreatedDateUTC`).
     pub journals: Vec<Journal>,
     /// Drives ids and journal-number gaps of later mutations (deterministic).
@@ -130,6 +132,12 @@ impl OrgData {
     pub fn invoice_index(&self, id: &str) -> Option<usize> {
         let id = Id::parse(id)?;
         self.invoices.iter().position(|i| i.id == id)
+    }
+
+    /// Index of the credit note with this id.
+    pub fn credit_note_index(&self, id: &str) -> Option<usize> {
+        let id = Id::parse(id)?;
+        self.credit_notes.iter().position(|c| c.id == id)
     }
 
     /// Index of the contact with this id.

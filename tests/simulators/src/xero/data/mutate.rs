@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::OrgData;
 use super::ledger::{self, JournalHead};
 use super::records::{
-    AmountTypes, Contact, Id, Invoice, Line, Payment, TaxKind, line_amounts, totals,
+    AmountTypes, Contact, CreditNote, Id, Invoice, Line, Payment, TaxKind, line_amounts, totals,
 };
 use crate::clock::{DAY, Millis};
 use crate::error::SimError;
@@ -272,6 +272,156 @@ impl OrgData {
         let id = inv.id.to_string();
         self.invoices.push(inv);
         Ok(id)
+    }
+
+    /// Raises a one-line credit note of `amount` cents (excluding tax) dated today;
+    /// `kind` is ACCRECCREDIT (or ACCREC) or ACCPAYCREDIT (or ACCPAY), `contact` a
+    /// contact name (added when new; default: the first active contact), `status`
+    /// DRAFT or AUTHORISED (posts the journal). Returns its `CreditNoteID`.
+    pub fn add_credit_note(
+        &mut self,
+        kind: &str,
+        contact: Option<&str>,
+        amount: i64,
+        status: &str,
+        now: Millis,
+    ) -> Result<String, SimError> {
+        let kind = match kind.to_ascii_uppercase().as_str() {
+            "ACCRECCREDIT" | "ACCREC" => "ACCRECCREDIT",
+            "ACCPAYCREDIT" | "ACCPAY" => "ACCPAYCREDIT",
+            k => {
+                return Err(bad(format!(
+                    "credit note type {k:?} (ACCRECCREDIT or ACCPAYCREDIT)"
+                )));
+            }
+        };
+        let status = match status {
+            "DRAFT" => "DRAFT",
+            "AUTHORISED" => "AUTHORISED",
+            s => return Err(bad(format!("status {s:?} (DRAFT or AUTHORISED)"))),
+        };
+        if amount <= 0 || amount > 100_000_000_000 {
+            return Err(bad("amount must be positive"));
+        }
+        let contact = match contact {
+            Some(name) => match self
+                .contacts
+                .iter()
+                .position(|c| c.name.eq_ignore_ascii_case(name))
+            {
+                Some(i) => i,
+                None => {
+                    self.add_contact(name, now)?;
+                    self.contacts.len() - 1
+                }
+            },
+            None => self
+                .contacts
+                .iter()
+                .position(|c| c.status == "ACTIVE")
+                .ok_or_else(|| bad("the organisation has no active contact"))?,
+        };
+        let selling = kind == "ACCRECCREDIT";
+        let (account, tax) = if selling {
+            (self.roles.revenue[0], TaxKind::Sales)
+        } else {
+            (self.roles.expense[0], TaxKind::Purchases)
+        };
+        let types = AmountTypes::Exclusive;
+        let (line_amount, tax_amount) =
+            line_amounts(1, amount, self.locale.rate(tax).rate_bp, types);
+        let line = Line {
+            id: Id::random(&mut self.rng),
+            description: "Credit".into(),
+            quantity: 1,
+            unit_amount: amount,
+            account,
+            tax,
+            tax_amount,
+            line_amount,
+            tracking: [None, None],
+        };
+        let (sub_total, total_tax, total) = totals(std::slice::from_ref(&line), types);
+        let number = if selling {
+            let n = self
+                .credit_notes
+                .iter()
+                .filter(|c| c.kind == "ACCRECCREDIT")
+                .count();
+            format!("CN-{:04}", n + 1)
+        } else {
+            String::new()
+        };
+        let date = midnight(now);
+        let mut cn = CreditNote {
+            id: Id::random(&mut self.rng),
+            kind,
+            number,
+            reference: String::new(),
+            contact: contact as u32,
+            date,
+            status,
+            amount_types: types,
+            lines: vec![line],
+            sub_total,
+            total_tax,
+            total,
+            updated: now,
+        };
+        if status == "AUTHORISED" {
+            let roles = self.roles.clone();
+            let lines = ledger::credit_note_lines(&mut self.rng, &roles, &cn);
+            let head = JournalHead {
+                date,
+                reference: Some(cn.reference.clone()),
+                source_id: cn.id,
+                source_type: kind,
+            };
+            let created = self.post(now, head, lines);
+            cn.updated = self.stamp(created);
+        }
+        let id = cn.id.to_string();
+        self.credit_notes.push(cn);
+        Ok(id)
+    }
+
+    fn credit_note_mut(&mut self, id: &str) -> Result<usize, SimError> {
+        self.credit_note_index(id)
+            .ok_or_else(|| not_found("credit note", id))
+    }
+
+    /// Voids an AUTHORISED credit note: status VOIDED, a reversing journal.
+    pub fn void_credit_note(&mut self, id: &str, now: Millis) -> Result<Millis, SimError> {
+        let i = self.credit_note_mut(id)?;
+        let cn = &self.credit_notes[i];
+        if cn.status != "AUTHORISED" {
+            return Err(bad(format!(
+                "only AUTHORISED credit notes can be voided (this one is {})",
+                cn.status
+            )));
+        }
+        let source = cn.id;
+        let created = self.post_reversal(now, source).unwrap_or(now);
+        let updated = self.stamp(created);
+        let cn = &mut self.credit_notes[i];
+        cn.status = "VOIDED";
+        cn.updated = updated;
+        Ok(updated)
+    }
+
+    /// Deletes a DRAFT credit note (nothing was posted, nothing is).
+    pub fn delete_credit_note(&mut self, id: &str, now: Millis) -> Result<Millis, SimError> {
+        let i = self.credit_note_mut(id)?;
+        let cn = &mut self.credit_notes[i];
+        if cn.status != "DRAFT" {
+            return Err(bad(format!(
+                "only DRAFT credit notes can be deleted (this one is {})",
+                cn.status
+            )));
+        }
+        cn.status = "DELETED";
+        cn.updated = now;
+        Ok(now)
     }
 
     /// Adds an ACTIVE contact; returns its `ContactID`.

@@ -297,6 +297,48 @@ impl Invoice {
     }
 }
 
+/// A credit note: ACCRECCREDIT (to a customer) or ACCPAYCREDIT (from a supplier).
+#[derive(Clone, Debug)]
+pub struct CreditNote {
+    /// `CreditNoteID`.
+    pub id: Id,
+    /// `Type`: ACCRECCREDIT or ACCPAYCREDIT.
+    pub kind: &'static str,
+    /// `CreditNoteNumber` (`CN-0001` on sales credit notes, empty on supplier ones).
+    pub number: String,
+    /// `Reference`.
+    pub reference: String,
+    /// Contact index.
+    pub contact: u32,
+    /// `Date` (midnight UTC).
+    pub date: Millis,
+    /// `Status`: DRAFT SUBMITTED DELETED AUTHORISED PAID VOIDED.
+    pub status: &'static str,
+    /// `LineAmountTypes`.
+    pub amount_types: AmountTypes,
+    /// `LineItems`.
+    pub lines: Vec<Line>,
+    /// `SubTotal`.
+    pub sub_total: i64,
+    /// `TotalTax`.
+    pub total_tax: i64,
+    /// `Total`.
+    pub total: i64,
+    /// `UpdatedDateUTC`.
+    pub updated: Millis,
+}
+
+impl CreditNote {
+    /// `RemainingCredit`: the total while AUTHORISED (nothing is allocated), else 0.
+    pub fn remaining_credit(&self) -> i64 {
+        if self.status == "AUTHORISED" {
+            self.total
+        } else {
+            0
+        }
+    }
+}
+
 /// Spend or receive money.
 #[derive(Clone, Debug)]
 pub struct BankTransaction {

@@ -1,9 +1,11 @@
-//! Wire JSON of documents (Invoice, BankTransaction, ManualJournal) and general-ledger
+//! Wire JSON of documents (Invoice, CreditNote, BankTransaction, ManualJournal) and general-ledger
 //! Journals, field for field in the order of the spec's examples. Dates carry their ISO
 //! twins (`DateString`, `DueDateString`, `UpdatedDateUTCString`) where the spec has them.
 
 use super::OrgData;
-use super::records::{AmountTypes, BankTransaction, Invoice, Journal, Line, ManualJournal};
+use super::records::{
+    AmountTypes, BankTransaction, CreditNote, Invoice, Journal, Line, ManualJournal,
+};
 use super::render::{contact_ref, journal_tracking, line_tracking};
 use crate::xero::dates::{date_string, ms_date, utc_string};
 use crate::xero::json::{Obj, fixed};
@@ -79,6 +81,34 @@ pub fn invoice(out: &mut String, d: &OrgData, inv: &Invoice, with_lines: bool) {
     if let Some(paid) = inv.fully_paid_on() {
         o.str("FullyPaidOnDate", &ms_date(paid));
     }
+    o.end();
+}
+
+/// A `CreditNote` with its lines, in the shape of the spec's example.
+pub fn credit_note(out: &mut String, d: &OrgData, cn: &CreditNote) {
+    let mut o = Obj::new(out);
+    o.str("CreditNoteID", &cn.id.to_string())
+        .str("CreditNoteNumber", &cn.number)
+        .raw("Payments", "[]")
+        .str("ID", &cn.id.to_string())
+        .raw("CurrencyRate", RATE_ONE)
+        .str("Type", cn.kind)
+        .str("Reference", &cn.reference)
+        .money("RemainingCredit", cn.remaining_credit())
+        .raw("Allocations", "[]")
+        .bool("HasAttachments", false);
+    contact_ref(&mut o, d, cn.contact);
+    o.str("DateString", &date_string(cn.date))
+        .str("Date", &ms_date(cn.date))
+        .str("Status", cn.status)
+        .str("LineAmountTypes", cn.amount_types.as_str())
+        .arr("LineItems", &cn.lines, |out, l| line_item(out, d, l))
+        .money("SubTotal", cn.sub_total)
+        .money("TotalTax", cn.total_tax)
+        .money("Total", cn.total)
+        .str("UpdatedDateUTC", &ms_date(cn.updated))
+        .str("UpdatedDateUTCString", &utc_string(cn.updated))
+        .str("CurrencyCode", d.locale.currency);
     o.end();
 }
 

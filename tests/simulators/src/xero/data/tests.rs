@@ -89,3 +89,67 @@ fn large_preset_has_about_100k_journal_lines() {
     assert_eq!(truth.journal_line_count(), s.journal_lines);
     assert!(ledger::all_balanced(&d.journals));
 }
+
+#[test]
+fn credit_notes_post_balanced_journals_and_reverse_on_void() {
+    let mut d = small(5);
+    let journals = d.journals.len();
+    let sale = d
+        .add_credit_note("ACCRECCREDIT", None, 5_000, "AUTHORISED", NOW)
+        .expect("sale credit");
+    let bill = d
+        .add_credit_note(
+            "ACCPAYCREDIT",
+            Some("New Supplier Ltd"),
+            2_500,
+            "AUTHORISED",
+            NOW,
+        )
+        .expect("bill credit");
+    let draft = d
+        .add_credit_note("ACCREC", None, 100, "DRAFT", NOW)
+        .expect("draft");
+    assert_eq!(d.journals.len(), journals + 2);
+    assert!(ledger::all_balanced(&d.journals));
+    let cn = &d.credit_notes[d.credit_note_index(&sale).unwrap()];
+    assert_eq!(cn.number, "CN-0001");
+    assert_eq!(cn.total, cn.sub_total + cn.total_tax);
+    assert!(cn.updated > NOW);
+    let last = d.journals.last().unwrap();
+    assert_eq!(last.source_type, "ACCPAYCREDIT");
+    assert!(d.contacts.iter().any(|c| c.name == "New Supplier Ltd"));
+
+    let voided = d.void_credit_note(&sale, NOW + 1_000).expect("void");
+    assert!(voided > NOW + 1_000);
+    assert_eq!(d.journals.len(), journals + 3);
+    assert!(ledger::all_balanced(&d.journals));
+    assert!(d.void_credit_note(&sale, NOW + 2_000).is_err());
+    assert!(d.delete_credit_note(&bill, NOW + 2_000).is_err());
+    d.delete_credit_note(&draft, NOW + 2_000)
+        .expect("delete draft");
+
+    let truth = XeroTruth::of(&d, NOW + 3_000);
+    let statuses: Vec<_> = truth
+        .credit_notes
+        .iter()
+        .map(|c| {
+            (
+                c["CreditNoteID"].as_str().unwrap(),
+                c["Status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (sale.as_str(), "VOIDED"),
+            (bill.as_str(), "AUTHORISED"),
+            (draft.as_str(), "DELETED")
+        ]
+    );
+    let c = &truth.credit_notes[1];
+    assert_eq!(c["Type"], "ACCPAYCREDIT");
+    assert_eq!(c["Contact"]["Name"], "New Supplier Ltd");
+    assert!(c["UpdatedDateUTC"].as_str().unwrap().starts_with("/Date("));
+    assert_eq!(c["LineItems"].as_array().unwrap().len(), 1);
+}

@@ -23,6 +23,8 @@ pub struct XeroTruth {
     pub contacts: Vec<Value>,
     /// `Invoices`, with `LineItems`.
     pub invoices: Vec<Value>,
+    /// `CreditNotes`, with `LineItems`.
+    pub credit_notes: Vec<Value>,
     /// `BankTransactions`.
     pub bank_transactions: Vec<Value>,
     /// `ManualJournals`.
@@ -63,6 +65,7 @@ impl XeroTruth {
                 })
                 .collect(),
             invoices: values(&d.invoices, |s, i| render_docs::invoice(s, d, i, true)),
+            credit_notes: values(&d.credit_notes, |s, c| render_docs::credit_note(s, d, c)),
             bank_transactions: values(&d.bank_transactions, |s, b| {
                 render_docs::bank_transaction(s, d, b)
             }),
