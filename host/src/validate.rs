@@ -154,7 +154,7 @@ mod tests {
             ),
             ("spaced scope", scopes(&["a b".into()]), "without spaces"),
             ("empty scope", scopes(&["".into()]), "non-empty"),
-            ("ok id", id("integration", "xero-1"), ""),
+            ("ok id", id("integration", "acme-1"), ""),
             ("empty id", id("integration", ""), "must not be empty"),
             (
                 "long id",

@@ -108,7 +108,7 @@ pub enum PluginCommand {
     List,
     /// Make VERSION the active version of PROVIDER.
     Activate {
-        /// Provider id (`xero`).
+        /// Provider id (`acme`).
         provider: String,
         /// Version to activate (`1.2.0`).
         version: String,

@@ -62,11 +62,11 @@ mod tests {
     #[test]
     fn columns_align_on_the_widest_cell() {
         let mut t = Table::new(&["ID", "VERSION"]);
-        t.row(vec!["xero".into(), "1.0.0".into()]);
-        t.row(vec!["quickbooks".into(), "10.2.3".into()]);
+        t.row(vec!["acme".into(), "1.0.0".into()]);
+        t.row(vec!["books-online".into(), "10.2.3".into()]);
         assert_eq!(
             t.render(),
-            "ID          VERSION\nxero        1.0.0\nquickbooks  10.2.3\n"
+            "ID            VERSION\nacme          1.0.0\nbooks-online  10.2.3\n"
         );
     }
 }
