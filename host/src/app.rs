@@ -8,11 +8,13 @@ use mooring_store::private_files::{ensure_private_dir, restrict_file};
 use mooring_store::{KeyOrigin, KeySource, Store, load_key_ring};
 
 use crate::auth::grants::GrantService;
+use crate::auth::integrations;
 use crate::auth::tokens::{ReqwestTransport, TokenEndpoint, TokenTransport};
-use crate::auth::{ConnectionService, integrations};
 use crate::backends::{StoreArtifacts, StoreState};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::connections::ConnectionService;
+use crate::connections::health::RefusedGrants;
 use crate::plugins::PluginLifecycle;
 use crate::runtime::capabilities::Capabilities;
 use crate::runtime::capabilities::http::HttpCapability;
@@ -54,6 +56,9 @@ pub enum AppError {
     /// A blocking task failed.
     #[error("internal task failed: {0}")]
     Task(String),
+    /// A configured webhook endpoint is invalid.
+    #[error("{0}")]
+    Webhook(String),
 }
 
 /// A running host's shared parts.
@@ -82,6 +87,10 @@ pub struct App {
     /// Components that could not be loaded at start, with the reason (they were
     /// skipped; the rest are served).
     pub plugin_problems: Arc<std::sync::RwLock<Vec<String>>>,
+    /// Signed webhooks from the event outbox.
+    pub webhooks: crate::webhooks::WebhookService,
+    /// Shareable reconnect links.
+    pub links: crate::reconnect_links::ReconnectLinks,
 }
 
 /// How to open an [`App`] beyond its configuration.
@@ -170,6 +179,7 @@ impl App {
             .await
             .map_err(|e| AppError::Task(e.to_string()))??;
         let admin_token = admin_token(&config)?;
+        crate::metrics::install();
         let http = Arc::new(HttpCapability::with_egress(
             EgressPolicy::new(config.host_overrides.clone(), config.egress),
             &config.limits,
@@ -184,7 +194,8 @@ impl App {
                 TokenEndpoint::new(transport),
                 config.host_overrides.clone(),
             )
-            .with_egress(http.egress().clone()),
+            .with_egress(http.egress().clone())
+            .with_refusals(RefusedGrants::new(store.clone(), clock.clone())),
         );
         let caps = Capabilities::new(
             http,
@@ -192,12 +203,14 @@ impl App {
             Arc::new(StoreState(store.clone())),
             clock.clone(),
         )
+        .with_flows(grants.flows_in_flight())
         .with_budget_overrides(config.rate_budgets.clone().into_iter().collect());
         let runtime = Arc::new(Runtime::new(config.limits.clone(), caps)?);
         let registry = Arc::new(PluginRegistry::new());
         let queue = crate::sync::SyncQueue::default();
+        let ready = queue.clone();
         let connections = ConnectionService {
-            queue: queue.clone(),
+            ready: Arc::new(move |id: &str| ready.push(id)),
             store: store.clone(),
             runtime: runtime.clone(),
             registry: registry.clone(),
@@ -217,7 +230,21 @@ impl App {
             Arc::new(StoreArtifacts(store.clone())),
             config.limits.upload_bytes,
         );
+        let links = crate::reconnect_links::ReconnectLinks::new(
+            connections.clone(),
+            &config.public_url,
+            config.webhooks.link_ttl_ms,
+        );
+        let webhooks = crate::webhooks::WebhookService::new(
+            connections.clone(),
+            links.clone(),
+            config.webhooks.clone(),
+            config.keep_alive_secs,
+            config.retention.events_days,
+        );
         let app = Self {
+            webhooks,
+            links,
             plugins,
             plugin_problems: Arc::default(),
             sync,
@@ -236,6 +263,10 @@ impl App {
             *slot = problems;
         }
         app.apply_configured_integrations()?;
+        app.webhooks
+            .apply_configured()
+            .await
+            .map_err(|e| AppError::Webhook(e.to_string()))?;
         Ok(app)
     }
 
@@ -258,6 +289,7 @@ impl App {
     /// [`crate::retention`]) and the keep-alive of idle grants.
     pub fn spawn_background(&self) -> tokio::task::JoinHandle<()> {
         self.sync.spawn_scheduler(self.config.scheduler);
+        self.webhooks.spawn();
         crate::retention::spawn(
             self.store.clone(),
             self.clock.clone(),

@@ -1,28 +1,15 @@
 //! Host configuration: embedded defaults, then the TOML file named by `--config` or
 //! `MOORING_CONFIG`, then environment variables (each wins over the one before).
 //!
-//! | variable | TOML key | default |
-//! |---|---|---|
-//! | `MOORING_LISTEN` | `listen` | `127.0.0.1:8080` |
-//! | `MOORING_DATA_DIR` | `data_dir` | `./data` |
-//! | `MOORING_ADMIN_TOKEN` | `admin_token` | generated into `<data_dir>/admin-token` |
-//! | `MOORING_ENCRYPTION_KEY` | `encryption_key` | — |
-//! | `MOORING_KEY_FILE` | `key_file` | `<data_dir>/mooring.key`, created 0600 |
-//! | `MOORING_ALLOW_SHARED_KEY_FILE` | `allow_shared_key_file` | `false` (a key file readable by group or others is refused) |
-//! | `MOORING_PLUGIN_DIR` | `plugin_dir` | `./target/plugins` |
-//! | `MOORING_PUBLIC_URL` | `public_url` | `http://<listen>` |
-//! | `MOORING_HOST_OVERRIDES` | `host_overrides` (table) | none |
-//! | `MOORING_INTEGRATIONS` | `[[integrations]]` | none (JSON array in the variable) |
-//! | `MOORING_KEEP_ALIVE_SECS` | `keep_alive_secs` | `3600` |
-//! | `MOORING_SYNC_INTERVALS` | `[sync_intervals]` | the manifest's (`stream=secs` or `provider/stream=secs`, comma-separated) |
-//! | `MOORING_SCHEDULER` | `scheduler` | `on` (`off`: sync only when asked) |
-//! | `MOORING_RATE_BUDGETS` | `[rate_budgets.<provider>]` | the manifest's (`provider.per_day=1000`, comma-separated) |
-//! | `MOORING_EGRESS_ALLOW` | `allow` under `[egress]` | none (`ip-literals`, `ports`, `private-addresses`, comma-separated; see [`EgressAllow`]) |
-//! | `MOORING_RETENTION_EVENTS_DAYS` | `events_days` under `[retention]` | `30` (delivered events older than this are pruned; `0` keeps all) |
-//! | `MOORING_RETENTION_RUNS_PER_STREAM` | `runs_per_stream` under `[retention]` | `100` (finished runs beyond the newest N per stream are pruned; `0` keeps all) |
-//! | `MOORING_RETENTION_INTERVAL_SECS` | `interval_secs` under `[retention]` | `3600` (how often pruning runs; expired OAuth flows go too) |
+//! The settings are listed once, in the README's Configuration table (variable, TOML
+//! key, default, meaning); a test here fails when a `MOORING_*` variable the host reads
+//! is missing from that table, or the table lists one nothing reads.
+//!
+//! Webhooks and reconnect links: see [`webhooks`].
 //!
 //! Runtime limits live under `[limits]` (see [`RuntimeLimits`]).
+
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -88,6 +75,8 @@ struct FileConfig {
     rate_budgets: BTreeMap<String, BudgetOverride>,
     egress: EgressSection,
     retention: RetentionSection,
+    webhooks: Vec<webhooks::WebhookSpec>,
+    notifications: webhooks::NotificationsSection,
 }
 
 /// `[retention]`: how much history is kept.
@@ -167,6 +156,8 @@ pub struct Config {
     pub egress: EgressAllow,
     /// How much history is kept.
     pub retention: Retention,
+    /// Webhook endpoints, delivery retries, expiry warnings and reconnect links.
+    pub webhooks: webhooks::WebhookSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -197,6 +188,7 @@ impl std::fmt::Debug for Config {
             .field("rate_budgets", &self.rate_budgets)
             .field("egress", &self.egress)
             .field("retention", &self.retention)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -359,7 +351,17 @@ impl Config {
             )?
             .max(1),
         };
+        let webhook_env = |name: &str| match name {
+            "MOORING_WEBHOOKS"
+            | "MOORING_WEBHOOK_RETRY_HOURS"
+            | "MOORING_WEBHOOK_DEAD_AFTER"
+            | "MOORING_EXPIRING_DAYS"
+            | "MOORING_RECONNECT_LINK_DAYS" => env(name),
+            _ => None,
+        };
+        let webhooks = webhooks::resolve(parsed.webhooks, parsed.notifications, &webhook_env)?;
         Ok(Self {
+            webhooks,
             retention,
             egress,
             rate_budgets,
@@ -571,3 +573,7 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+#[path = "config_doc_tests.rs"]
+mod doc_tests;

@@ -46,13 +46,25 @@ enum Command {
     },
 }
 
+/// Logs to stderr, filtered by `MOORING_LOG`; `MOORING_LOG_FORMAT=json` writes one JSON
+/// object per line (timestamp, level, target, message and fields) for log collectors.
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("MOORING_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match std::env::var("MOORING_LOG_FORMAT").as_deref() {
+        Ok("json") => builder.json().flatten_event(true).init(),
+        Ok("text") | Err(_) => builder.init(),
+        Ok(other) => {
+            builder.init();
+            tracing::warn!(
+                format = other,
+                "MOORING_LOG_FORMAT must be `text` or `json`; writing text"
+            );
+        }
+    }
 }
 
 async fn serve(config: Config) -> Result<(), String> {

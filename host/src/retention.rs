@@ -89,10 +89,12 @@ mod tests {
                     seq: 0,
                     at,
                     connection: "c1".into(),
-                    kind: "note".into(),
+                    kind: mooring_store::EventKind::HostNote,
                     from: None,
                     to: None,
                     reason: None,
+                    cause: None,
+                    run: None,
                 })
                 .expect("event");
             if i != 2 {
@@ -109,7 +111,6 @@ mod tests {
                     scopes: vec![],
                     created_at: 0,
                     expires_at,
-                    staged_grant: None,
                 })
                 .expect("flow");
         }

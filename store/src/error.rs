@@ -128,6 +128,10 @@ pub enum StoreError {
     #[error("cannot encode a value for storage: {0}")]
     Encode(#[source] serde_json::Error),
 
+    /// zstd could not set up or compress a record body (out of memory, in practice).
+    #[error("cannot compress a record for storage: {0}")]
+    Compression(String),
+
     /// An operation referred to a row that does not exist.
     #[error("{kind} {id:?} not found")]
     NotFound {

@@ -19,13 +19,17 @@
 
 pub mod crypto;
 mod error;
+mod event_kind;
+mod migrate;
 pub mod model;
 mod ops;
 pub mod private_files;
+mod record_rows;
 mod rewrap;
 pub mod rotation;
 mod store;
 mod tables;
+mod webhook_model;
 
 #[cfg(test)]
 mod tests;
@@ -35,8 +39,10 @@ pub use crypto::{
     load_or_create_key, write_key_ring,
 };
 pub use error::StoreError;
+pub use event_kind::{Cause, EventKind, RunReport};
 pub use model::*;
 pub use ops::plugins::sha256_hex;
 pub use ops::records::{RecordChange, record_hash};
 pub use rewrap::{KeyUsage, RewrapReport};
 pub use store::{DEFAULT_DB_FILE, SCHEMA_VERSION, Store, WriteTx};
+pub use webhook_model::*;

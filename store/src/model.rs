@@ -261,8 +261,6 @@ pub struct Flow {
     pub created_at: u64,
     /// When it stops being accepted.
     pub expires_at: u64,
-    /// The grant obtained by the code exchange, held here until its tenants are checked.
-    pub staged_grant: Option<Grant>,
 }
 
 /// A record as a plugin returned it, before it is stored.
@@ -399,12 +397,18 @@ pub struct Event {
     pub at: u64,
     /// The connection concerned.
     pub connection: String,
-    /// What happened (`connection.state_changed`, ...).
-    pub kind: String,
+    /// What happened (`connection.active`, `plugin.activated`, …).
+    pub kind: crate::EventKind,
     /// State before, for transitions.
     pub from: Option<ConnectionState>,
     /// State after, for transitions.
     pub to: Option<ConnectionState>,
     /// Reason given for it.
     pub reason: Option<String>,
+    /// For a transition, why the connection moved (absent in events of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<crate::Cause>,
+    /// For `sync.completed` / `sync.failed`, what the run did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<crate::RunReport>,
 }

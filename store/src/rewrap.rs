@@ -13,7 +13,7 @@ use crate::ops::plugins::{open_artifact, seal_artifact};
 use crate::store::{META_KEY_CHECK, Store, WriteTx};
 use crate::tables::{
     COMPILED, CONNECTIONS, FLOWS, GRANTS, INTEGRATIONS, JsonById, META, PLUGINS, PROVIDER_PLUGINS,
-    decode, encode, put_json,
+    WEBHOOK_ENDPOINTS, decode, encode, put_json,
 };
 
 /// What [`Store::rewrap_secrets`] changed.
@@ -75,6 +75,7 @@ impl Store {
             CONNECTIONS,
             PLUGINS,
             PROVIDER_PLUGINS,
+            WEBHOOK_ENDPOINTS,
         ] {
             let table = txn.open_table(def.def())?;
             for entry in table.iter()? {
@@ -135,6 +136,7 @@ impl WriteTx<'_> {
                 report.secrets += n;
             }
         }
+        report.secrets += self.rewrap_webhook_secrets()?;
         report.secrets += self.rewrap_key_check()?;
         let (renewed, dropped) = self.rewrap_artifacts()?;
         report.artifacts = renewed;
@@ -224,9 +226,6 @@ fn reseal_flow(cipher: &Cipher, flow: &mut Flow) -> Result<u64, StoreError> {
     let mut n = 0;
     if let Some(verifier) = flow.pkce_verifier.as_mut() {
         n += reseal(cipher, verifier, &aad::pkce_verifier(&flow.state))?;
-    }
-    if let Some(staged) = flow.staged_grant.as_mut() {
-        n += reseal_grant(cipher, staged)?;
     }
     Ok(n)
 }

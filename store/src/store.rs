@@ -15,8 +15,12 @@ use crate::tables::{self, META, decode, encode};
 /// File name of the database inside the data directory (`<data dir>/mooring.redb`).
 pub const DEFAULT_DB_FILE: &str = "mooring.redb";
 
-/// The schema version this build reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema version this build reads and writes. Files of an older version are
+/// migrated when opened (see `migrate.rs`): 2 stores records as compressed binary rows.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest schema version this build migrates from.
+const OLDEST_MIGRATED: u32 = 1;
 
 /// Meta key of the schema version (4 bytes, little endian).
 const META_SCHEMA_VERSION: &str = "schema_version";
@@ -61,9 +65,10 @@ impl Store {
     ///
     /// `keys` is one [`SecretKey`](crate::SecretKey) (key id 0) or a [`KeyRing`]. A new
     /// database records [`SCHEMA_VERSION`] and a key-check value sealed with the current
-    /// key. An existing one must have the same schema version
+    /// key. An existing one must have the same or an older schema version
     /// ([`StoreError::IncompatibleSchema`]) and its key-check value must open with the
-    /// ring's key of the same id ([`StoreError::WrongKey`]). A file that is not a Mooring
+    /// ring's key of the same id ([`StoreError::WrongKey`]); an older one is then
+    /// migrated in the same transaction and compacted. A file that is not a Mooring
     /// database gives [`StoreError::NotADatabase`]; one already open gives
     /// [`StoreError::AlreadyOpen`].
     pub fn open(path: &Path, keys: impl Into<KeyRing>) -> Result<Store, StoreError> {
@@ -76,9 +81,11 @@ impl Store {
         };
         let db = contain_panic(
             || {
-                let db = Database::create(path).map_err(|e| open_error(path, e))?;
+                let mut db = Database::create(path).map_err(|e| open_error(path, e))?;
                 crate::private_files::restrict_file(path);
-                initialise(&db, &cipher, path)?;
+                if initialise(&db, &cipher, path)? {
+                    compact_after_migration(&mut db, path);
+                }
                 Ok(db)
             },
             not_a_database,
@@ -223,11 +230,32 @@ fn open_error(path: &Path, err: redb::DatabaseError) -> StoreError {
     }
 }
 
-/// Checks or records the schema version and key check, and creates every table, all in
-/// one write transaction (nothing is written when a check fails).
-fn initialise(db: &Database, cipher: &Cipher, path: &Path) -> Result<(), StoreError> {
+/// Gives the space the old tables held back to the file system after a migration. A
+/// failure leaves a valid, merely larger, file: it is logged, not returned.
+fn compact_after_migration(db: &mut Database, path: &Path) {
+    let before = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    match db.compact() {
+        Ok(_) => tracing::info!(
+            path = %path.display(),
+            before,
+            after = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            "compacted the database after its schema migration"
+        ),
+        Err(error) => tracing::warn!(
+            path = %path.display(),
+            %error,
+            "compacting the database after its schema migration failed; it stays larger"
+        ),
+    }
+}
+
+/// Checks or records the schema version and key check, migrates an older schema, and
+/// creates every table, all in one write transaction (nothing is written when a check
+/// fails). Returns whether a migration ran.
+fn initialise(db: &Database, cipher: &Cipher, path: &Path) -> Result<bool, StoreError> {
     let txn = db.begin_write()?;
     let existing = txn.list_tables()?.count();
+    let mut migrated = false;
     let (version, key_check) = {
         let meta = txn.open_table(META)?;
         let version = meta.get(META_SCHEMA_VERSION)?.map(|g| g.value().to_vec());
@@ -251,7 +279,7 @@ fn initialise(db: &Database, cipher: &Cipher, path: &Path) -> Result<(), StoreEr
             let found = <[u8; 4]>::try_from(bytes.as_slice())
                 .map(u32::from_le_bytes)
                 .map_err(|_| StoreError::corrupt("meta", "schema version is not 4 bytes"))?;
-            if found != SCHEMA_VERSION {
+            if !(OLDEST_MIGRATED..=SCHEMA_VERSION).contains(&found) {
                 return Err(StoreError::IncompatibleSchema {
                     found,
                     expected: SCHEMA_VERSION,
@@ -263,9 +291,15 @@ fn initialise(db: &Database, cipher: &Cipher, path: &Path) -> Result<(), StoreEr
                 Ok(text) if text.expose() == KEY_CHECK_PLAINTEXT => {}
                 _ => return Err(StoreError::WrongKey),
             }
+            if found < SCHEMA_VERSION {
+                crate::migrate::upgrade(&txn, found)?;
+                txn.open_table(META)?
+                    .insert(META_SCHEMA_VERSION, SCHEMA_VERSION.to_le_bytes().as_slice())?;
+                migrated = true;
+            }
         }
     }
     tables::create_all(&txn)?;
     txn.commit()?;
-    Ok(())
+    Ok(migrated)
 }

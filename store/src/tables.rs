@@ -1,6 +1,7 @@
 //! Table definitions, the JSON value codec, and reading from either kind of transaction.
 //!
-//! Values are JSON bytes (`&[u8]`) decoded with typed errors; keys are strings and tuples.
+//! Values are JSON bytes (`&[u8]`) decoded with typed errors, except the record tables,
+//! whose rows are binary (see [`crate::record_rows`]); keys are strings and tuples.
 
 use redb::{
     Key, ReadOnlyTable, ReadTransaction, ReadableTable, Table, TableDefinition, Value,
@@ -65,14 +66,28 @@ pub(crate) const PLUGIN_STATE: TableDefinition<(&str, &str), &[u8]> =
     TableDefinition::new("plugin_state");
 /// (connection, stream) → cursor.
 pub(crate) const CURSORS: TableDefinition<(&str, &str), &str> = TableDefinition::new("cursors");
-/// (connection, stream, record id) → `StoredRecord`.
-pub(crate) const RECORDS: TableDefinition<(&str, &str, &str), &[u8]> =
+/// (connection, stream) → [`StreamValue`](crate::record_rows::StreamValue): the
+/// stream's number, last seq, live and tombstone counts, dictionary and last training.
+pub(crate) const RECORD_STREAMS: TableDefinition<(&str, &str), crate::record_rows::StreamValue> =
+    TableDefinition::new("record_streams");
+/// (stream number, seq) → a record row (see [`crate::record_rows`]): the records of a
+/// stream in change order, so the change feed is one range scan.
+pub(crate) const RECORD_ROWS: TableDefinition<(u64, u64), &[u8]> =
+    TableDefinition::new("record_rows");
+/// (stream number, record id) → seq of its row.
+pub(crate) const RECORD_IDS: TableDefinition<(u64, &str), u64> = TableDefinition::new("record_ids");
+/// dictionary id → zstd dictionary trained on one stream's records.
+pub(crate) const RECORD_DICTS: TableDefinition<u64, &[u8]> = TableDefinition::new("record_dicts");
+/// Schema 1: (connection, stream, record id) → JSON `StoredRecord`. Read and dropped by
+/// the migration to schema 2.
+pub(crate) const V1_RECORDS: TableDefinition<(&str, &str, &str), &[u8]> =
     TableDefinition::new("records");
-/// (connection, stream, seq) → record id: the change index.
-pub(crate) const RECORD_CHANGES: TableDefinition<(&str, &str, u64), &str> =
+/// Schema 1: (connection, stream, seq) → record id. Dropped by the migration.
+pub(crate) const V1_RECORD_CHANGES: TableDefinition<(&str, &str, u64), &str> =
     TableDefinition::new("record_changes");
-/// (connection, stream) → (last seq, live records, tombstones).
-pub(crate) const STREAM_STATS: TableDefinition<(&str, &str), (u64, u64, u64)> =
+/// Schema 1: (connection, stream) → (last seq, live, tombstones). Read and dropped by
+/// the migration.
+pub(crate) const V1_STREAM_STATS: TableDefinition<(&str, &str), (u64, u64, u64)> =
     TableDefinition::new("stream_stats");
 /// (connection, run id) → `SyncRun`.
 pub(crate) const SYNC_RUNS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("sync_runs");
@@ -83,6 +98,25 @@ pub(crate) const EVENTS_BY_CONNECTION: TableDefinition<(&str, u64), ()> =
     TableDefinition::new("events_by_connection");
 /// seq → (): events not yet delivered to webhooks.
 pub(crate) const OUTBOX: TableDefinition<u64, ()> = TableDefinition::new("event_outbox");
+/// (connection, stream) → when the stream is next due to sync (ms).
+pub(crate) const STREAM_SCHEDULE: TableDefinition<(&str, &str), u64> =
+    TableDefinition::new("stream_schedule");
+/// id → `WebhookEndpoint`.
+pub(crate) const WEBHOOK_ENDPOINTS: JsonById = JsonById::new("webhook_endpoints");
+/// (endpoint, event seq) → `Delivery`.
+pub(crate) const WEBHOOK_DELIVERIES: TableDefinition<(&str, u64), &[u8]> =
+    TableDefinition::new("webhook_deliveries");
+/// (event seq, endpoint) → (): deliveries of one event.
+pub(crate) const WEBHOOK_BY_EVENT: TableDefinition<(u64, &str), ()> =
+    TableDefinition::new("webhook_deliveries_by_event");
+/// (due ms, endpoint, event seq) → (): pending deliveries by when they are due.
+pub(crate) const WEBHOOK_DUE: TableDefinition<(u64, &str, u64), ()> =
+    TableDefinition::new("webhook_due");
+/// id → `ReconnectLink`.
+pub(crate) const RECONNECT_LINKS: JsonById = JsonById::new("reconnect_links");
+/// (grant, expiry ms, threshold days) → when the warning was recorded.
+pub(crate) const EXPIRY_WARNINGS: TableDefinition<(&str, u64, u64), u64> =
+    TableDefinition::new("expiry_warnings");
 
 /// Opens (and so creates) every table. Called once at start-up, since reading a table
 /// that was never created fails in redb.
@@ -105,13 +139,20 @@ pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(PLUGIN_STATE)?;
     txn.open_table(CURSORS)?;
     txn.open_table(CURSOR_FORMATS)?;
-    txn.open_table(RECORDS)?;
-    txn.open_table(RECORD_CHANGES)?;
-    txn.open_table(STREAM_STATS)?;
+    txn.open_table(RECORD_STREAMS)?;
+    txn.open_table(RECORD_ROWS)?;
+    txn.open_table(RECORD_IDS)?;
+    txn.open_table(RECORD_DICTS)?;
     txn.open_table(SYNC_RUNS)?;
     txn.open_table(EVENTS)?;
     txn.open_table(EVENTS_BY_CONNECTION)?;
     txn.open_table(OUTBOX)?;
+    txn.open_table(WEBHOOK_ENDPOINTS.def())?;
+    txn.open_table(WEBHOOK_DELIVERIES)?;
+    txn.open_table(WEBHOOK_BY_EVENT)?;
+    txn.open_table(WEBHOOK_DUE)?;
+    txn.open_table(RECONNECT_LINKS.def())?;
+    txn.open_table(EXPIRY_WARNINGS)?;
     Ok(())
 }
 

@@ -5,8 +5,15 @@
 //!   `target/plugins/`, test plugins to `target/test-plugins/`.
 //! - `test`: `build`, then every test: the workspace (host, store, simulators), and
 //!   the plugin SDK's and provider plugins' unit tests on the host triple.
+//!   Installs Debian's `chromium` and `chromium-driver` first when
+//!   `/usr/bin/chromedriver` is missing (the operator-page browser test needs them).
+//!   Installs schemathesis from PyPI into a virtualenv at `target/schemathesis`
+//!   unless it is already there; `host/tests/it/openapi.rs` runs it against a live
+//!   host (the workspace tests get its path in `MOORING_SCHEMATHESIS`).
 //! - `demo`: `build`, then the main job: the `mooring` binary against the bundled
-//!   simulators, end to end (`tests/demo`).
+//!   simulators, end to end (`tests/demo`). `demo --serve` then leaves the host and
+//!   the simulators running (the operator page's URL and the admin token are printed)
+//!   until Ctrl-C.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -51,6 +58,87 @@ fn ensure_wasm_target() -> Result<(), String> {
         &format!("rustup target add {WASM_TARGET}"),
         Command::new("rustup").args(["target", "add", WASM_TARGET]),
     )
+}
+
+/// Debian's headless Chromium and its WebDriver, for the operator-page browser test
+/// (`host/tests/it/page_browser.rs`): installed with apt-get unless
+/// `/usr/bin/chromedriver` is already there (`apt-get update` first only when the
+/// install fails).
+fn ensure_chromium() -> Result<(), String> {
+    if Path::new("/usr/bin/chromedriver").exists() {
+        return Ok(());
+    }
+    let install = || {
+        let mut command = Command::new("apt-get");
+        command.env("DEBIAN_FRONTEND", "noninteractive").args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+        ]);
+        command
+    };
+    let what = "apt-get install chromium chromium-driver (for the operator-page browser test)";
+    if run(what, &mut install()).is_ok() {
+        return Ok(());
+    }
+    run(
+        "apt-get update",
+        Command::new("apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .arg("update"),
+    )
+    .and_then(|()| run(what, &mut install()))
+    .map_err(|e| {
+        format!(
+            "{e}: install Debian's chromium and chromium-driver as root (apt-get) and run again"
+        )
+    })
+}
+
+/// The schemathesis release the API test runs (`host/tests/it/openapi.rs`).
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+/// Install schemathesis from PyPI into a virtualenv at `target/schemathesis` unless
+/// its `st` already runs; returns the path of `st`.
+fn ensure_schemathesis() -> Result<PathBuf, String> {
+    let venv = root().join("target").join("schemathesis");
+    let st = venv.join("bin").join("st");
+    let runs = |st: &Path| {
+        Command::new(st)
+            .arg("--version")
+            .output()
+            .is_ok_and(|out| out.status.success())
+    };
+    if runs(&st) {
+        return Ok(st);
+    }
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    run(
+        "create a virtualenv for schemathesis (target/schemathesis)",
+        Command::new(&python).args(["-m", "venv"]).arg(&venv),
+    )
+    .map_err(|e| format!("{e}: schemathesis needs Python 3.10+ with venv ({python} -m venv)"))?;
+    run(
+        &format!("pip install {SCHEMATHESIS} (for the OpenAPI test)"),
+        Command::new(venv.join("bin").join("python")).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            SCHEMATHESIS,
+        ]),
+    )?;
+    if runs(&st) {
+        Ok(st)
+    } else {
+        Err(format!(
+            "{} does not run after installing {SCHEMATHESIS}",
+            st.display()
+        ))
+    }
 }
 
 /// Build every plugin component and copy them where the host and tests look.
@@ -110,6 +198,8 @@ fn build() -> Result<(), String> {
 
 fn test(extra: &[String]) -> Result<(), String> {
     build()?;
+    ensure_chromium()?;
+    let schemathesis = ensure_schemathesis()?;
     run(
         "plugin unit tests (SDK and provider plugins, on the host triple)",
         cargo().current_dir(root().join("plugins")).args([
@@ -130,15 +220,16 @@ fn test(extra: &[String]) -> Result<(), String> {
         cargo()
             .current_dir(root())
             .args(["test", "--locked", "--workspace", "--exclude", "xtask"])
+            .env("MOORING_SCHEMATHESIS", &schemathesis)
             .args(extra),
     )
 }
 
-fn demo() -> Result<(), String> {
+fn demo(extra: &[String]) -> Result<(), String> {
     build()?;
     run(
         "demo: the mooring binary against the bundled simulators",
-        &mut Command::new(root().join("target").join("debug").join("mooring-demo")),
+        Command::new(root().join("target").join("debug").join("mooring-demo")).args(extra),
     )
 }
 
@@ -159,8 +250,8 @@ fn main() -> ExitCode {
         Some("build") => build(),
         Some("build-plugins") => build_plugins(),
         Some("test") => test(&args[1..]),
-        Some("demo") => demo(),
-        _ => Err("usage: cargo xtask <build | build-plugins | test | demo>".into()),
+        Some("demo") => demo(&args[1..]),
+        _ => Err("usage: cargo xtask <build | build-plugins | test | demo [--serve]>".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

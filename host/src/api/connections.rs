@@ -1,90 +1,28 @@
-//! `/api/connections`: start, list, inspect, choose a tenant, reconnect, delete.
+//! `/api/connections`: start, list, inspect, change (pin, disable, label), choose a
+//! tenant, reconnect, delete. Read routes show deleted connections too (state
+//! `deleted`); routes that change a connection refuse them with 404.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use mooring_store::{Connection, ConnectionState, Event};
-use serde::{Deserialize, Serialize};
+use mooring_store::{Connection, ConnectionState};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 use super::ApiError;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::pagination::{self, CONNECTION_EVENTS, CONNECTIONS, Paged};
+use super::schema::{ConnectionStateSchema, ErrorBody};
+use super::views::{AuthorizeUrl, ConnectionView, Deleted, EventView, Started};
 use crate::app::App;
-use crate::auth::LifecycleError;
-use crate::auth::grants::db;
+use crate::connections::LifecycleError;
+use crate::plugins::PluginLifecycleError;
+use crate::store_io::db;
 use crate::validate;
 
 /// A refused input as 400 `bad_request`.
 fn bad(error: validate::Invalid) -> ApiError {
     ApiError::bad_request(error.0)
-}
-
-/// A connection as the API shows it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ConnectionView {
-    /// Id.
-    pub id: String,
-    /// Integration id.
-    pub integration: String,
-    /// Label given at creation.
-    pub label: Option<String>,
-    /// Lifecycle state.
-    pub state: ConnectionState,
-    /// Why it is in a non-active state, for a person.
-    pub reason: Option<String>,
-    /// The bound tenant.
-    pub tenant: Option<TenantView>,
-    /// Tenants to choose from (`awaiting_tenant`).
-    pub tenant_choices: Vec<TenantView>,
-    /// Scopes requested.
-    pub scopes: Vec<String>,
-    /// Pinned plugin version.
-    pub pinned_version: Option<String>,
-    /// Last successful sync (ms since epoch).
-    pub last_sync_at: Option<u64>,
-    /// Creation time.
-    pub created_at: u64,
-    /// Last change.
-    pub updated_at: u64,
-    /// When the refresh token dies unless used (ms since epoch); detail view only.
-    #[serde(default)]
-    pub refresh_token_expires_at: Option<u64>,
-    /// When the refresh token dies whatever its use, if the provider said; detail view
-    /// only.
-    #[serde(default)]
-    pub refresh_token_hard_expires_at: Option<u64>,
-}
-
-/// A tenant as the API shows it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct TenantView {
-    /// Provider's tenant id.
-    pub id: String,
-    /// Tenant name.
-    pub name: String,
-}
-
-impl From<&Connection> for ConnectionView {
-    fn from(c: &Connection) -> Self {
-        let tenant = |t: &mooring_store::TenantRef| TenantView {
-            id: t.id.clone(),
-            name: t.name.clone(),
-        };
-        Self {
-            id: c.id.clone(),
-            integration: c.integration.clone(),
-            label: c.label.clone(),
-            state: c.state,
-            reason: c.reason.clone(),
-            tenant: c.tenant.as_ref().map(tenant),
-            tenant_choices: c.tenant_choices.iter().map(tenant).collect(),
-            scopes: c.scopes.clone(),
-            pinned_version: c.pinned_version.clone(),
-            last_sync_at: c.last_sync_at,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-            refresh_token_expires_at: None,
-            refresh_token_hard_expires_at: None,
-        }
-    }
 }
 
 impl From<LifecycleError> for ApiError {
@@ -104,32 +42,61 @@ impl From<LifecycleError> for ApiError {
     }
 }
 
+/// The `{id}` of a connection route.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ConnectionId {
+    /// Connection id.
+    #[param(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]+$"
+    )]
+    pub id: String,
+}
+
+/// The connection `id` in any state, `deleted` included (for read routes), or 404.
+pub(super) async fn readable(app: &App, id: &str) -> Result<Connection, ApiError> {
+    let key = id.to_owned();
+    db(&app.store, move |s| s.connection(&key))
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| ApiError::not_found(format!("connection {id:?} does not exist")))
+}
+
 /// Body of `POST /api/connections`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartRequest {
+    /// The integration to connect through.
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]+$"
+    )]
     integration: String,
+    /// A label for people.
     #[serde(default)]
+    #[schema(max_length = 200)]
     label: Option<String>,
+    /// Scopes to ask for (the integration's when absent).
     #[serde(default)]
+    #[schema(max_items = 100, value_type = Option<Vec<super::schema::Scope>>)]
     scopes: Option<Vec<String>>,
 }
 
-/// Answer of `POST /api/connections`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Started {
-    /// New connection id.
-    pub id: String,
-    /// Always `pending`.
-    pub state: ConnectionState,
-    /// Where to send the person to consent.
-    pub authorize_url: String,
-}
-
 /// `POST /api/connections`.
+#[utoipa::path(post, path = "/api/connections", tag = "connections",
+    request_body = StartRequest,
+    responses(
+        (status = 201, description = "Created: send the person to `authorize_url`", body = Started),
+        (status = 400, description = "A field is out of bounds", body = ErrorBody),
+        (status = 404, description = "No such integration", body = ErrorBody),
+        (status = 503, description = "The provider's plugin is not loaded", body = ErrorBody),
+    ))]
 pub async fn start(
     State(app): State<App>,
-    Json(body): Json<StartRequest>,
+    ApiJson(body): ApiJson<StartRequest>,
 ) -> Result<(StatusCode, Json<Started>), ApiError> {
     validate::id("integration", &body.integration).map_err(bad)?;
     validate::label(body.label.as_deref()).map_err(bad)?;
@@ -149,50 +116,74 @@ pub async fn start(
 }
 
 /// Query of `GET /api/connections`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    state: Option<String>,
+    /// Only connections in this state (`deleted` ones are listed only when asked for).
+    #[param(value_type = Option<ConnectionStateSchema>)]
+    state: Option<ConnectionState>,
+    /// Only connections of this integration.
     integration: Option<String>,
+    /// Page size: default and maximum 1000.
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
+    /// The previous page's `X-Next-Cursor`.
+    #[param(pattern = "^c([0-9a-f]{2}){1,128}$")]
+    cursor: Option<String>,
 }
 
-/// `GET /api/connections[?state=…][&integration=…]`.
+/// `GET /api/connections[?state=…][&integration=…][&limit=…][&cursor=…]`: ordered by
+/// id; the next page's cursor in `X-Next-Cursor`.
+#[utoipa::path(get, path = "/api/connections", tag = "connections", params(ListQuery),
+    responses(
+        (status = 200, description = "Connections ordered by id", body = [ConnectionView],
+            headers(("X-Next-Cursor" = String, description = "Cursor of the next page; absent on the last"))),
+        (status = 400, description = "A parameter is invalid", body = ErrorBody),
+    ))]
 pub async fn list(
     State(app): State<App>,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Vec<ConnectionView>>, ApiError> {
-    let wanted = match &query.state {
-        Some(text) => Some(
-            text.parse::<ConnectionState>()
-                .map_err(|e| ApiError::bad_request(e.to_string()))?,
-        ),
-        None => None,
-    };
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Paged<ConnectionView>, ApiError> {
+    let limit = CONNECTIONS.limit(query.limit)?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| CONNECTIONS.parse_id(c))
+        .transpose()?;
     let all = db(&app.store, |s| s.list_connections())
         .await
         .map_err(ApiError::internal)?;
-    Ok(Json(
-        all.iter()
-            .filter(|c| match wanted {
-                Some(state) => c.state == state,
-                None => c.state != ConnectionState::Deleted,
-            })
-            .filter(|c| {
-                query
-                    .integration
-                    .as_ref()
-                    .is_none_or(|i| *i == c.integration)
-            })
-            .map(ConnectionView::from)
-            .collect(),
-    ))
+    let wanted: Vec<ConnectionView> = all
+        .iter()
+        .filter(|c| after.as_ref().is_none_or(|a| c.id.as_str() > a.as_str()))
+        .filter(|c| match query.state {
+            Some(state) => c.state == state,
+            None => c.state != ConnectionState::Deleted,
+        })
+        .filter(|c| {
+            query
+                .integration
+                .as_ref()
+                .is_none_or(|i| *i == c.integration)
+        })
+        .take(limit.saturating_add(1))
+        .map(ConnectionView::from)
+        .collect();
+    let (items, next_cursor) = pagination::page(wanted, limit, |c| CONNECTIONS.id_cursor(&c.id));
+    Ok(Paged { items, next_cursor })
 }
 
-/// `GET /api/connections/{id}`.
+/// `GET /api/connections/{id}`: deleted connections too.
+#[utoipa::path(get, path = "/api/connections/{id}", tag = "connections", params(ConnectionId),
+    responses(
+        (status = 200, description = "The connection, with its refresh token's expiry", body = ConnectionView),
+        (status = 404, description = "No such connection", body = ErrorBody),
+    ))]
 pub async fn get(
     State(app): State<App>,
-    Path(id): Path<String>,
+    ApiPath(ConnectionId { id }): ApiPath<ConnectionId>,
 ) -> Result<Json<ConnectionView>, ApiError> {
-    let connection = app.connections.connection(&id).await?;
+    let connection = readable(&app, &id).await?;
     let mut view = ConnectionView::from(&connection);
     if let Some(grant_id) = connection.grant {
         let grant = db(&app.store, move |s| s.grant(&grant_id))
@@ -207,15 +198,24 @@ pub async fn get(
 }
 
 /// Body of `PATCH /api/connections/{id}`: fields present are changed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionPatch {
     /// Pin to this plugin version; `null` unpins (follow the active version).
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 128, pattern = r"^[^\u0000-\u001f\u007f-\u009f]+$")]
     plugin_version: Option<Option<String>>,
     /// Approve what the pinned version asks for beyond the approved set.
     #[serde(default)]
     approve_capabilities: bool,
+    /// `true` disables the connection (no syncing, no refreshing, grant kept);
+    /// `false` enables it again.
+    #[serde(default)]
+    disabled: Option<bool>,
+    /// A new label; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    label: Option<Option<String>>,
 }
 
 /// Tells an explicit `null` (Some(None)) from an absent field (None).
@@ -227,58 +227,136 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// `PATCH /api/connections/{id}` `{plugin_version}`: pin the connection to a plugin
-/// version, or unpin it with `null`.
+/// `PATCH /api/connections/{id}` `{plugin_version?, approve_capabilities?, disabled?,
+/// label?}`: every field given is applied (label, then disabled, then the pin).
+#[utoipa::path(patch, path = "/api/connections/{id}", tag = "connections", params(ConnectionId),
+    request_body = ConnectionPatch,
+    responses(
+        (status = 200, description = "The connection after the change", body = ConnectionView),
+        (status = 400, description = "A field is out of bounds, or the change is not allowed in its state", body = ErrorBody),
+        (status = 404, description = "No such connection (or it is deleted), or no such plugin version", body = ErrorBody),
+        (status = 409, description = "The version asks for capabilities not approved", body = ErrorBody),
+    ))]
 pub async fn patch(
     State(app): State<App>,
-    Path(id): Path<String>,
-    Json(body): Json<ConnectionPatch>,
+    ApiPath(ConnectionId { id }): ApiPath<ConnectionId>,
+    ApiJson(body): ApiJson<ConnectionPatch>,
 ) -> Result<Json<ConnectionView>, ApiError> {
     validate::id("connection", &id).map_err(bad)?;
     if let Some(Some(version)) = &body.plugin_version {
         validate::id("plugin_version", version).map_err(bad)?;
     }
-    let connection = app.connections.connection(&id).await?;
-    let Some(version) = body.plugin_version else {
-        return Ok(Json(ConnectionView::from(&connection)));
-    };
-    let integration = app.connections.integration(&connection.integration).await?;
-    let updated = app
-        .plugins
-        .pin(
-            &id,
-            &integration.provider,
-            version.as_deref(),
-            body.approve_capabilities,
-        )
-        .await?;
-    Ok(Json(ConnectionView::from(&updated)))
+    if let Some(label) = &body.label {
+        validate::label(label.as_deref()).map_err(bad)?;
+    }
+    let mut connection = app.connections.connection(&id).await?;
+    if let Some(label) = body.label {
+        connection = app.connections.set_label(&id, label).await?;
+    }
+    if let Some(disabled) = body.disabled {
+        connection = app.connections.set_disabled(&id, disabled).await?;
+    }
+    if let Some(version) = body.plugin_version {
+        let integration = app.connections.integration(&connection.integration).await?;
+        let pinned = app
+            .plugins
+            .pin(
+                &id,
+                &integration.provider,
+                version.as_deref(),
+                body.approve_capabilities,
+            )
+            .await;
+        connection = match pinned {
+            Ok(connection) => connection,
+            // Deleted by a request that ran meanwhile: a 404 like any other deleted one.
+            Err(PluginLifecycleError::Store(error)) => {
+                app.connections.connection(&id).await?;
+                return Err(ApiError::internal(error));
+            }
+            Err(other) => return Err(other.into()),
+        };
+    }
+    Ok(Json(ConnectionView::from(&connection)))
 }
 
-/// `GET /api/connections/{id}/events`: the connection's transitions, oldest first.
+/// Query of `GET /api/connections/{id}/events`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConnectionEventsQuery {
+    /// Page size: default and maximum 1000.
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
+    /// The previous page's `X-Next-Cursor`.
+    #[param(pattern = "^v[0-9a-f]{1,16}$")]
+    cursor: Option<String>,
+}
+
+/// `GET /api/connections/{id}/events`: the connection's events, newest first.
+#[utoipa::path(get, path = "/api/connections/{id}/events", tag = "connections",
+    params(ConnectionId, ConnectionEventsQuery),
+    responses(
+        (status = 200, description = "Its events, newest first", body = [EventView],
+            headers(("X-Next-Cursor" = String, description = "Cursor of the next page; absent on the last"))),
+        (status = 400, description = "A parameter is invalid", body = ErrorBody),
+        (status = 404, description = "No such connection", body = ErrorBody),
+    ))]
 pub async fn events(
     State(app): State<App>,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<Event>>, ApiError> {
-    app.connections.connection(&id).await?;
-    let list = db(&app.store, move |s| s.events_for_connection(&id, 1000))
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(Json(list))
+    ApiPath(ConnectionId { id }): ApiPath<ConnectionId>,
+    ApiQuery(query): ApiQuery<ConnectionEventsQuery>,
+) -> Result<Paged<EventView>, ApiError> {
+    let limit = CONNECTION_EVENTS.limit(query.limit)?;
+    let before = query
+        .cursor
+        .as_deref()
+        .map(|c| CONNECTION_EVENTS.parse_seq(c))
+        .transpose()?;
+    readable(&app, &id).await?;
+    // The store lists a connection's events newest first from the newest; a later page
+    // skips those at or above its cursor.
+    let list = db(&app.store, move |s| {
+        s.events_for_connection(&id, usize::MAX)
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let wanted: Vec<EventView> = list
+        .into_iter()
+        .filter(|e| before.is_none_or(|b| e.seq < b))
+        .take(limit.saturating_add(1))
+        .map(EventView::from)
+        .collect();
+    let (items, next_cursor) =
+        pagination::page(wanted, limit, |e| CONNECTION_EVENTS.seq_cursor(e.seq));
+    Ok(Paged { items, next_cursor })
 }
 
 /// Body of `POST /api/connections/{id}/tenant`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantChoice {
+    /// One of the connection's `tenant_choices`.
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]+$"
+    )]
     tenant_id: String,
 }
 
 /// `POST /api/connections/{id}/tenant`.
+#[utoipa::path(post, path = "/api/connections/{id}/tenant", tag = "connections",
+    params(ConnectionId), request_body = TenantChoice,
+    responses(
+        (status = 200, description = "The connection, bound to the tenant", body = ConnectionView),
+        (status = 400, description = "Not awaiting a tenant, or not one of its choices", body = ErrorBody),
+        (status = 404, description = "No such connection", body = ErrorBody),
+        (status = 409, description = "Another connection has that tenant", body = ErrorBody),
+    ))]
 pub async fn select_tenant(
     State(app): State<App>,
-    Path(id): Path<String>,
-    Json(body): Json<TenantChoice>,
+    ApiPath(ConnectionId { id }): ApiPath<ConnectionId>,
+    ApiJson(body): ApiJson<TenantChoice>,
 ) -> Result<Json<ConnectionView>, ApiError> {
     validate::id("connection", &id).map_err(bad)?;
     validate::id("tenant_id", &body.tenant_id).map_err(bad)?;
@@ -287,41 +365,65 @@ pub async fn select_tenant(
 }
 
 /// Body of `POST /api/connections/{id}/reconnect`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReconnectRequest {
+    /// Scopes to add to the ones the connection has.
     #[serde(default)]
+    #[schema(max_items = 100, value_type = Vec<super::schema::Scope>)]
     scopes: Vec<String>,
 }
 
 /// `POST /api/connections/{id}/reconnect` (body optional).
+#[utoipa::path(post, path = "/api/connections/{id}/reconnect", tag = "connections",
+    params(ConnectionId), request_body(content = Option<ReconnectRequest>, description = "Optional"),
+    responses(
+        (status = 200, description = "Send the person to `authorize_url`", body = AuthorizeUrl),
+        (status = 400, description = "A scope is out of bounds, or the state does not allow it", body = ErrorBody),
+        (status = 404, description = "No such connection", body = ErrorBody),
+    ))]
 pub async fn reconnect(
     State(app): State<App>,
-    Path(id): Path<String>,
-    body: Option<Json<ReconnectRequest>>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+    ApiPath(ConnectionId { id }): ApiPath<ConnectionId>,
+    body: Option<ApiJson<Option<ReconnectRequest>>>,
+) -> Result<Json<AuthorizeUrl>, ApiError> {
     validate::id("connection", &id).map_err(bad)?;
-    let scopes = body.map(|Json(b)| b.scopes).unwrap_or_default();
+    let scopes = body
+        .and_then(|ApiJson(b)| b)
+        .map(|b| b.scopes)
+        .unwrap_or_default();
     validate::scopes(&scopes).map_err(bad)?;
     let authorize_url = app.connections.reconnect(&id, scopes).await?;
-    Ok(Json(serde_json::json!({ "authorize_url": authorize_url })))
+    Ok(Json(AuthorizeUrl { authorize_url }))
 }
 
 /// Query of `DELETE /api/connections/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeleteQuery {
+    /// Also remove its synced records.
     #[serde(default)]
-    purge: bool,
+    purge: Option<bool>,
 }
 
 /// `DELETE /api/connections/{id}[?purge=true]`.
+#[utoipa::path(delete, path = "/api/connections/{id}", tag = "connections",
+    params(ConnectionId, DeleteQuery),
+    responses(
+        (status = 200, description = "Deleted (kept readable with state `deleted`)", body = Deleted),
+        (status = 404, description = "No such connection, or already deleted", body = ErrorBody),
+    ))]
 pub async fn delete(
     State(app): State<App>,
-    Path(id): Path<String>,
-    Query(q): Query<DeleteQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let warning = app.connections.delete(&id, q.purge).await?;
-    Ok(Json(
-        serde_json::json!({ "id": id, "state": "deleted", "purged": q.purge, "warning": warning }),
-    ))
+    ApiPath(ConnectionId { id }): ApiPath<ConnectionId>,
+    ApiQuery(q): ApiQuery<DeleteQuery>,
+) -> Result<Json<Deleted>, ApiError> {
+    let purge = q.purge.unwrap_or(false);
+    let warning = app.connections.delete(&id, purge).await?;
+    Ok(Json(Deleted {
+        id,
+        state: ConnectionState::Deleted,
+        purged: purge,
+        warning,
+    }))
 }

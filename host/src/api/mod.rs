@@ -6,11 +6,20 @@ mod callback;
 pub mod connections;
 pub mod error;
 mod events;
+pub mod extract;
 mod integrations;
+mod metrics;
+pub mod openapi;
 mod page;
+pub mod pagination;
 mod plugins;
+pub mod reconnect_links;
+pub mod schema;
 pub mod server;
+mod streams;
 pub mod sync;
+pub mod views;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -54,15 +63,45 @@ pub fn router(app: App) -> Router {
         .route("/connections/{id}/tenant", post(connections::select_tenant))
         .route("/connections/{id}/reconnect", post(connections::reconnect))
         .route("/connections/{id}/sync", post(sync::trigger))
+        .route(
+            "/connections/{id}/reconnect-link",
+            post(reconnect_links::create),
+        )
+        .route(
+            "/connections/{id}/reconnect-links",
+            get(reconnect_links::list),
+        )
+        .route(
+            "/connections/{id}/reconnect-link/{link_id}",
+            axum::routing::delete(reconnect_links::revoke),
+        )
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/webhooks/{id}",
+            get(webhooks::get)
+                .patch(webhooks::patch)
+                .delete(webhooks::delete),
+        )
+        .route(
+            "/webhooks/{id}/deliveries",
+            get(webhooks::endpoint_deliveries),
+        )
+        .route("/events/{seq}/deliveries", get(webhooks::event_deliveries))
+        .route("/events/{seq}/redeliver", post(webhooks::redeliver))
         .route("/connections/{id}/runs", get(sync::runs))
+        .route("/connections/{id}/streams", get(streams::list))
         .route("/connections/{id}/records/{stream}", get(sync::records))
+        // Keep these last: the 405 fallback covers only the routes added before it.
+        .method_not_allowed_fallback(error::method_not_allowed)
         .fallback(|| async { ApiError::not_found("no such API route") })
         .layer(middleware::from_fn_with_state(
             app.clone(),
             auth::require_admin,
-        ));
+        ))
+        .layer(middleware::map_response(error::json_errors));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::scrape))
         .route("/", get(page::index))
         .route("/ui/app.js", get(page::script))
         .route("/ui/app.css", get(page::style))
@@ -71,11 +110,18 @@ pub fn router(app: App) -> Router {
             get(|| async { axum::http::StatusCode::NO_CONTENT }),
         )
         .route("/oauth/callback", get(callback::callback))
+        .route("/reconnect/{link_id}/{mac}", get(reconnect_links::open))
+        .merge(openapi::router())
         .nest("/api", api)
         .fallback(|| async { ApiError::not_found("no such route") })
         .with_state(app)
 }
 
-async fn healthz() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({"status": "ok"}))
+/// `GET /healthz`.
+#[utoipa::path(get, path = "/healthz", tag = "public",
+    responses((status = 200, description = "The host is serving", body = views::Health)))]
+async fn healthz() -> axum::Json<views::Health> {
+    axum::Json(views::Health {
+        status: "ok".to_owned(),
+    })
 }

@@ -2,14 +2,13 @@
 //! `oauth` calls, each resolved against the call's fixed grant target (a connection's
 //! working grant, or the grant staged in an OAuth flow).
 
-use super::grants::{
-    FlowFacts, GrantService, RefreshWhy, StagedGrant, db, info, refresh_due, store_error,
-    token_store_error,
-};
+use super::grants::{GrantService, RefreshWhy, info, refresh_due, store_error, token_store_error};
 use super::secrets::{Slot, new_id, open};
 use crate::runtime::capabilities::broker::{BoxFuture, BrokerError, GrantBroker, SecretText};
+use crate::runtime::capabilities::flows::FlowFacts;
 use crate::runtime::types::{Fields, RevokeFormat, TokenError, TokenInfo};
 use crate::runtime::{CallContext, GrantTarget, PluginInfo};
+use crate::store_io::db;
 
 impl GrantBroker for GrantService {
     fn access_token<'a>(
@@ -21,12 +20,12 @@ impl GrantBroker for GrantService {
             match &ctx.grant {
                 GrantTarget::None => Err(BrokerError::Unavailable("this call has no grant".into())),
                 GrantTarget::Flow(state) => {
-                    let facts = self.flow_facts(state).ok_or_else(|| {
+                    let facts = self.flows.facts(state).ok_or_else(|| {
                         BrokerError::Unavailable(
                             "the authorization flow is no longer in progress".into(),
                         )
                     })?;
-                    let grant = facts.staged.ok_or_else(|| {
+                    let grant = facts.staged_grant.ok_or_else(|| {
                         BrokerError::Unavailable("exchange the code before calling the API".into())
                     })?;
                     open(&self.store, Slot::Access(&grant.id), &grant.access_token)
@@ -127,7 +126,7 @@ impl GrantBroker for GrantService {
                 pkce,
                 scopes,
                 ..
-            } = self.flow_facts(state).ok_or_else(|| {
+            } = self.flows.facts(state).ok_or_else(|| {
                 TokenError::Denied("the authorization flow is no longer in progress".into())
             })?;
             let integration = ctx.integration.clone().unwrap_or_default();
@@ -153,14 +152,9 @@ impl GrantBroker for GrantService {
                 .map_err(token_store_error)?;
             tracing::info!(connection, grant = %grant.id, "authorization code exchanged; grant staged");
             let token_info = info(&set.facts, &scopes);
-            self.stage(
-                state,
-                StagedGrant {
-                    grant,
-                    facts: set.facts,
-                    state_writes: Vec::new(),
-                },
-            )?;
+            self.flows
+                .stage_grant(state, grant)
+                .map_err(TokenError::Denied)?;
             Ok(token_info)
         })
     }

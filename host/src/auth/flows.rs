@@ -61,7 +61,6 @@ pub fn new_flow(
             scopes: scopes.to_vec(),
             created_at: now,
             expires_at: now + FLOW_LIFETIME_MS,
-            staged_grant: None,
         },
         verifier,
     ))
@@ -135,7 +134,6 @@ mod tests {
             scopes: vec!["openid".into(), "offline_access".into()],
             created_at: 0,
             expires_at: 1,
-            staged_grant: None,
         };
         let url = authorize_url(
             &plugin,

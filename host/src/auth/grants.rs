@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use mooring_store::{ConnectionState, Flow, Grant, Store, StoreError};
+use mooring_store::{ConnectionState, Grant, Store, StoreError};
 
 use super::reasons;
 use super::secrets::{Slot, open, seal};
@@ -15,40 +15,33 @@ use super::tokens::{
 };
 use crate::clock::SharedClock;
 use crate::runtime::PluginInfo;
-use crate::runtime::capabilities::broker::{BrokerError, SecretText};
+use crate::runtime::capabilities::broker::{BoxFuture, BrokerError, SecretText};
+use crate::runtime::capabilities::flows::FlowsInFlight;
 use crate::runtime::egress::{EgressAllow, EgressPolicy};
 use crate::runtime::overrides::HostOverrides;
 use crate::runtime::types::{TokenError, TokenInfo};
+use crate::store_io::db;
 
-/// An OAuth flow being completed: taken out of the store (so its `state` is spent) and
-/// holding the staged grant until the host accepts the tenants.
-pub struct FlowInFlight {
-    /// The flow record.
-    pub flow: Flow,
-    /// The redirect URI the authorize request used.
-    pub redirect_uri: String,
-    /// The grant obtained by the code exchange, not yet any connection's.
-    pub staged: Option<StagedGrant>,
+/// Told when the token endpoint refuses a connection's grant (dead refresh token,
+/// revoked client): the connection lifecycle moves the connection to `needs_reauth`,
+/// unless it holds another grant by then. The grant service only reports.
+pub trait GrantRefusals: Send + Sync {
+    /// `grant` of `connection` was refused for `reason` (text people read).
+    fn refused<'a>(
+        &'a self,
+        connection: &'a str,
+        grant: &'a str,
+        reason: &'a str,
+    ) -> BoxFuture<'a, ()>;
 }
 
-/// A grant obtained in a flow, sealed and ready to commit.
-#[derive(Clone)]
-pub struct StagedGrant {
-    /// The grant record (secrets sealed under its id).
-    pub grant: Grant,
-    /// What the token response said.
-    pub facts: TokenFacts,
-    /// Plugin state written during the flow, applied when the grant is committed.
-    pub state_writes: Vec<crate::runtime::capabilities::state::StagedWrite>,
-}
+/// Refusals nobody acts on (a grant service used on its own, in tests).
+struct IgnoreRefusals;
 
-/// What a grant request needs to know of an in-flight flow.
-pub(crate) struct FlowFacts {
-    pub(crate) connection: String,
-    pub(crate) redirect_uri: String,
-    pub(crate) pkce: Option<mooring_store::Sealed>,
-    pub(crate) scopes: Vec<String>,
-    pub(crate) staged: Option<Grant>,
+impl GrantRefusals for IgnoreRefusals {
+    fn refused<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// Why a refresh was asked for.
@@ -71,7 +64,9 @@ pub struct GrantService {
     /// Egress rules for the host's own token and revoke requests.
     pub(crate) egress: EgressPolicy,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    flows: Mutex<HashMap<String, FlowInFlight>>,
+    /// The OAuth flows being completed (shared with the runtime's state capability).
+    pub(crate) flows: Arc<FlowsInFlight>,
+    refusals: Arc<dyn GrantRefusals>,
 }
 
 pub(crate) fn store_error(error: StoreError) -> BrokerError {
@@ -80,17 +75,6 @@ pub(crate) fn store_error(error: StoreError) -> BrokerError {
 
 pub(crate) fn token_store_error(error: StoreError) -> TokenError {
     TokenError::Transient(format!("storage: {error}"))
-}
-
-/// Run a store operation on the blocking pool.
-pub async fn db<T: Send + 'static>(
-    store: &Store,
-    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || f(&store))
-        .await
-        .map_err(|e| StoreError::InvalidInput(format!("store task failed: {e}")))?
 }
 
 pub(crate) fn info(facts: &TokenFacts, fallback_scopes: &[String]) -> TokenInfo {
@@ -123,6 +107,18 @@ pub(crate) fn refresh_ahead_millis(refresh_ahead_secs: u64, lifetime_ms: Option<
     }
 }
 
+/// The OAuth class of a token error (a fixed word, for metrics).
+pub(crate) fn error_class(error: &TokenError) -> &'static str {
+    match error {
+        TokenError::InvalidGrant(_) => "invalid_grant",
+        TokenError::InvalidClient(_) => "invalid_client",
+        TokenError::InvalidScope(_) => "invalid_scope",
+        TokenError::Rejected(_) => "rejected",
+        TokenError::Transient(_) => "transient",
+        TokenError::Denied(_) => "denied",
+    }
+}
+
 /// Whether `grant`'s access token should be refreshed ahead of expiry at `now` (ms).
 ///
 /// The token's lifetime is the span from its issue (`last_refreshed_at`, written with
@@ -152,8 +148,21 @@ impl GrantService {
             egress: EgressPolicy::new(overrides.clone(), EgressAllow::default()),
             overrides,
             locks: Mutex::new(HashMap::new()),
-            flows: Mutex::new(HashMap::new()),
+            flows: Arc::default(),
+            refusals: Arc::new(IgnoreRefusals),
         }
+    }
+
+    /// Report refused grants to `refusals` (the connection lifecycle).
+    pub fn with_refusals(mut self, refusals: Arc<dyn GrantRefusals>) -> Self {
+        self.refusals = refusals;
+        self
+    }
+
+    /// The OAuth flows being completed; the runtime's state capability must stage into
+    /// this same table ([`Capabilities::with_flows`](crate::runtime::capabilities::Capabilities::with_flows)).
+    pub fn flows_in_flight(&self) -> Arc<FlowsInFlight> {
+        self.flows.clone()
     }
 
     /// Use `egress` (the deployment's policy, with the operator's allowances) for token
@@ -175,18 +184,6 @@ impl GrantService {
 
     pub(crate) fn now(&self) -> u64 {
         self.clock.now_millis()
-    }
-
-    /// Register a flow being completed (its `state` already spent in the store).
-    pub fn begin_flow(&self, flow: FlowInFlight) {
-        if let Ok(mut flows) = self.flows.lock() {
-            flows.insert(flow.flow.state.clone(), flow);
-        }
-    }
-
-    /// Remove a flow being completed, returning it with its staged grant.
-    pub fn end_flow(&self, state: &str) -> Option<FlowInFlight> {
-        self.flows.lock().ok()?.remove(state)
     }
 
     fn lock_for(&self, grant_id: &str) -> Arc<tokio::sync::Mutex<()>> {
@@ -366,13 +363,38 @@ impl GrantService {
                     .rotated(&grant, &refresh_token, &set, plugin)
                     .map_err(token_store_error)?;
                 let access = set.access_token.clone();
-                db(&self.store, move |s| s.put_grant(&updated))
-                    .await
-                    .map_err(token_store_error)?;
+                let (owner, id) = (connection.to_owned(), grant.id.clone());
+                let committed = db(&self.store, move |s| {
+                    s.write(|tx| {
+                        // Compare and swap: only the connection's current grant, still
+                        // stored, takes the new tokens. A refresh that ends after a
+                        // reconnect or a deletion must not bring tokens back.
+                        let current = tx.connection(&owner)?.is_some_and(|c| {
+                            c.grant.as_deref() == Some(id.as_str())
+                                && c.state != ConnectionState::Deleted
+                        });
+                        if !current || tx.grant(&id)?.is_none() {
+                            return Ok(false);
+                        }
+                        tx.put_grant(&updated)?;
+                        Ok(true)
+                    })
+                })
+                .await
+                .map_err(token_store_error)?;
+                crate::metrics::token_refresh(if committed { "ok" } else { "discarded" });
+                if !committed {
+                    tracing::info!(grant = %grant.id, connection, "refresh discarded: the grant was replaced or deleted meanwhile");
+                    return Err(TokenError::Denied(format!(
+                        "grant {grant_id} was replaced or deleted while it was being refreshed"
+                    )));
+                }
                 tracing::info!(grant = %grant.id, connection, "refreshed");
                 Ok((access, info(&set.facts, &grant.scopes)))
             }
             Err(error) => {
+                crate::metrics::token_refresh("failed");
+                crate::metrics::token_error(error_class(&error));
                 let reason = match &error {
                     TokenError::InvalidGrant(detail) => Some(reasons::invalid_grant(
                         grant.last_refreshed_at.unwrap_or(0),
@@ -384,7 +406,7 @@ impl GrantService {
                     _ => None,
                 };
                 if let Some(reason) = reason {
-                    self.mark_needs_reauth(connection, &reason).await;
+                    self.refusals.refused(connection, &grant.id, &reason).await;
                     return Err(TokenError::InvalidGrant(reason));
                 }
                 Err(error)
@@ -450,58 +472,6 @@ impl GrantService {
             next.scopes = grant.scopes.clone();
         }
         Ok(next)
-    }
-
-    /// Move `connection` to `needs_reauth` with `reason` (no-op when it already is).
-    pub async fn mark_needs_reauth(&self, connection: &str, reason: &str) {
-        let (id, reason_text, now) = (connection.to_owned(), reason.to_owned(), self.now());
-        let result = db(&self.store, move |s| {
-            let Some(current) = s.connection(&id)? else {
-                return Ok(());
-            };
-            if matches!(
-                current.state,
-                ConnectionState::Active | ConnectionState::Degraded | ConnectionState::NeedsScope
-            ) {
-                s.transition_connection(
-                    &id,
-                    ConnectionState::NeedsReauth,
-                    Some(&reason_text),
-                    "grant_failed",
-                    now,
-                )?;
-            }
-            Ok(())
-        })
-        .await;
-        if let Err(error) = result {
-            tracing::error!(%error, connection, "cannot record needs_reauth");
-        }
-    }
-
-    /// Seal and stage the grant of an in-flight flow.
-    pub(crate) fn stage(&self, state: &str, staged: StagedGrant) -> Result<(), TokenError> {
-        let mut flows = self
-            .flows
-            .lock()
-            .map_err(|_| TokenError::Transient("flow table poisoned".into()))?;
-        let flow = flows.get_mut(state).ok_or_else(|| {
-            TokenError::Denied("the authorization flow is no longer in progress".into())
-        })?;
-        flow.staged = Some(staged);
-        Ok(())
-    }
-
-    pub(crate) fn flow_facts(&self, state: &str) -> Option<FlowFacts> {
-        let flows = self.flows.lock().ok()?;
-        let f = flows.get(state)?;
-        Some(FlowFacts {
-            connection: f.flow.connection.clone(),
-            redirect_uri: f.redirect_uri.clone(),
-            pkce: f.flow.pkce_verifier.clone(),
-            scopes: f.flow.scopes.clone(),
-            staged: f.staged.as_ref().map(|s| s.grant.clone()),
-        })
     }
 }
 

@@ -1,5 +1,6 @@
-//! The reasons a person reads on a broken connection: each names the likely cause and
-//! what to do about it.
+//! Why the token endpoint refused a grant, as a person reads it on the connection:
+//! the likely cause and what to do about it. (Lifecycle reasons, such as a wrong tenant,
+//! are `crate::connections::reasons`.)
 
 use crate::runtime::types::TokenPolicy;
 
@@ -36,33 +37,6 @@ pub fn invalid_client(detail: &str) -> String {
     )
 }
 
-/// Why a connection needs more scopes.
-pub fn missing_scopes(missing: &[String]) -> String {
-    format!(
-        "missing scope{} {}: reconnect with scopes {:?} to grant {}",
-        if missing.len() == 1 { "" } else { "s" },
-        missing.join(", "),
-        missing,
-        if missing.len() == 1 { "it" } else { "them" }
-    )
-}
-
-/// Why a reconnect picked the wrong organisation.
-pub fn wrong_tenant(selected: &[String], expected: &str) -> String {
-    let selected = match selected {
-        [] => "no organisation".to_owned(),
-        [one] => format!("'{one}'"),
-        many => many
-            .iter()
-            .map(|n| format!("'{n}'"))
-            .collect::<Vec<_>>()
-            .join(", "),
-    };
-    format!(
-        "you selected {selected}; this connection belongs to '{expected}'. Nothing was changed: reconnect and choose '{expected}'"
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,14 +61,6 @@ mod tests {
         assert!(
             reason.contains("revoked") && reason.contains("password"),
             "{reason}"
-        );
-    }
-
-    #[test]
-    fn wrong_tenant_names_both() {
-        assert_eq!(
-            wrong_tenant(&["UK Ltd".into()], "USA Inc"),
-            "you selected 'UK Ltd'; this connection belongs to 'USA Inc'. Nothing was changed: reconnect and choose 'USA Inc'"
         );
     }
 }

@@ -1,12 +1,10 @@
 //! Getting components into the host: the ones kept in the store and the operator's
 //! plugin directory at start, and uploads through the API.
 
-use mooring_store::{PluginRecord, StoreError};
+use mooring_store::{EventKind, PluginRecord, StoreError};
 
 use super::capabilities;
-use super::lifecycle::{
-    PluginLifecycle, PluginLifecycleError, Uploaded, event_kinds, plugin_event,
-};
+use super::lifecycle::{PluginLifecycle, PluginLifecycleError, Uploaded, plugin_event};
 use crate::runtime::Plugin;
 use crate::runtime::registry::PluginSummary;
 
@@ -82,7 +80,7 @@ impl PluginLifecycle {
         let event = activate.then(|| {
             plugin_event(
                 at,
-                event_kinds::ACTIVATED,
+                EventKind::PluginActivated,
                 format!(
                     "{provider} {} from the plugin directory",
                     plugin.info.version
@@ -179,7 +177,7 @@ impl PluginLifecycle {
             at,
             Some(&plugin_event(
                 at,
-                event_kinds::UPLOADED,
+                EventKind::PluginUploaded,
                 format!("{} {} (sha256 {})", info.id, info.version, info.sha256),
             )),
             |p| {

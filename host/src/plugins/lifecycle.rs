@@ -10,7 +10,8 @@
 use std::sync::Arc;
 
 use mooring_store::{
-    Canary, ConnectionState, Event, PluginCapabilities, ProviderPlugins, Store, StoreError,
+    Canary, ConnectionState, Event, EventKind, PluginCapabilities, ProviderPlugins, Store,
+    StoreError,
 };
 
 use super::capabilities::{self, Escalation};
@@ -69,20 +70,6 @@ pub struct Uploaded {
     pub created: bool,
 }
 
-/// Event kinds of the plugin lifecycle.
-pub mod event_kinds {
-    /// A version became active.
-    pub const ACTIVATED: &str = "plugin.activated";
-    /// The previously active version became active again.
-    pub const ROLLED_BACK: &str = "plugin.rolled_back";
-    /// A canary started, changed share, or ended.
-    pub const CANARY: &str = "plugin.canary";
-    /// A version was uploaded.
-    pub const UPLOADED: &str = "plugin.uploaded";
-    /// A connection was pinned to a version, or unpinned.
-    pub const PINNED: &str = "connection.plugin_pinned";
-}
-
 /// Upload, approve, activate, roll back, canary and pin plugin versions.
 #[derive(Clone)]
 pub struct PluginLifecycle {
@@ -96,15 +83,17 @@ pub struct PluginLifecycle {
     pub(super) decisions: Arc<tokio::sync::Mutex<()>>,
 }
 
-pub(super) fn plugin_event(at: u64, kind: &str, text: String) -> Event {
+pub(super) fn plugin_event(at: u64, kind: EventKind, text: String) -> Event {
     Event {
         seq: 0,
         at,
         connection: String::new(),
-        kind: kind.to_owned(),
+        kind,
         from: None,
         to: None,
         reason: Some(text),
+        cause: None,
+        run: None,
     }
 }
 
@@ -260,7 +249,7 @@ impl PluginLifecycle {
         let ended_canary = self.store.update_provider_plugins(
             provider,
             at,
-            Some(&plugin_event(at, event_kinds::ACTIVATED, text)),
+            Some(&plugin_event(at, EventKind::PluginActivated, text)),
             |p| {
                 p.approved = capabilities::union(&p.approved, &caps);
                 if p.active.as_deref() != Some(sha.as_str()) {
@@ -312,7 +301,7 @@ impl PluginLifecycle {
         self.store.update_provider_plugins(
             provider,
             at,
-            Some(&plugin_event(at, event_kinds::ROLLED_BACK, text)),
+            Some(&plugin_event(at, EventKind::PluginRolledBack, text)),
             |p: &mut ProviderPlugins| {
                 while let Some(sha) = p.history.pop() {
                     if sha == target_sha {
@@ -351,7 +340,7 @@ impl PluginLifecycle {
                 at,
                 Some(&plugin_event(
                     at,
-                    event_kinds::CANARY,
+                    EventKind::PluginCanary,
                     format!("{provider} canary ended"),
                 )),
                 |p| {
@@ -376,7 +365,7 @@ impl PluginLifecycle {
             at,
             Some(&plugin_event(
                 at,
-                event_kinds::CANARY,
+                EventKind::PluginCanary,
                 format!("{provider} {version} runs on {percent}% of connections"),
             )),
             |p| {
@@ -437,13 +426,15 @@ impl PluginLifecycle {
                     seq: 0,
                     at,
                     connection: id.clone(),
-                    kind: event_kinds::PINNED.to_owned(),
+                    kind: EventKind::ConnectionPluginPinned,
                     from: None,
                     to: None,
                     reason: Some(match &version {
                         Some(v) => format!("pinned to {provider} {v}"),
                         None => format!("unpinned; follows the active {provider} version"),
                     }),
+                    cause: None,
+                    run: None,
                 })?;
                 Ok(conn)
             })

@@ -215,11 +215,13 @@ impl Runtime {
     /// version, see [`super::wit`]) under the call limits.
     ///
     /// The export calls look up and type-check only the export they call (the full
-    /// world bindings would check all six on every instantiation).
+    /// world bindings would check all six on every instantiation). Its duration is
+    /// recorded under `export` ([`crate::metrics::PLUGIN_CALL_SECONDS`]).
     async fn call_export<T, F>(
         &self,
         plugin: &Plugin,
         ctx: CallContext,
+        export: &'static str,
         invoke: F,
     ) -> Result<T, CallError>
     where
@@ -227,18 +229,22 @@ impl Runtime {
         F: for<'a> FnOnce(WitVersion, Instance, &'a mut Store<HostState>) -> Invoke<'a, T> + Send,
     {
         let version = plugin.pre.version();
-        self.run_instance(
-            plugin.pre.instance_pre(),
-            plugin.info.clone(),
-            ctx,
-            move |instance, store| invoke(version, instance, store),
-        )
-        .await
+        let started = std::time::Instant::now();
+        let result = self
+            .run_instance(
+                plugin.pre.instance_pre(),
+                plugin.info.clone(),
+                ctx,
+                move |instance, store| invoke(version, instance, store),
+            )
+            .await;
+        crate::metrics::plugin_call(export, started.elapsed());
+        result
     }
 
     /// `describe()` of a loaded plugin.
     pub async fn describe(&self, plugin: &Plugin) -> Result<Manifest, CallError> {
-        self.call_export(plugin, CallContext::detached(), |wit, i, s| {
+        self.call_export(plugin, CallContext::detached(), "describe", |wit, i, s| {
             Box::pin(wit.describe(i, s))
         })
         .await
@@ -252,7 +258,7 @@ impl Runtime {
         scopes: &[String],
     ) -> Result<Fields, CallError> {
         let scopes = scopes.to_vec();
-        self.call_export(plugin, ctx, move |wit, i, s| {
+        self.call_export(plugin, ctx, "authorize-params", move |wit, i, s| {
             Box::pin(wit.authorize_params(i, s, scopes))
         })
         .await
@@ -266,7 +272,7 @@ impl Runtime {
         params: &Fields,
     ) -> Result<Vec<Tenant>, CallError> {
         let params = params.clone();
-        self.call_export(plugin, ctx, move |wit, i, s| {
+        self.call_export(plugin, ctx, "complete-authorization", move |wit, i, s| {
             Box::pin(wit.complete_authorization(i, s, params))
         })
         .await
@@ -274,8 +280,10 @@ impl Runtime {
 
     /// `refresh()`.
     pub async fn refresh(&self, plugin: &Plugin, ctx: CallContext) -> Result<TokenInfo, CallError> {
-        self.call_export(plugin, ctx, |wit, i, s| Box::pin(wit.refresh(i, s)))
-            .await
+        self.call_export(plugin, ctx, "refresh", |wit, i, s| {
+            Box::pin(wit.refresh(i, s))
+        })
+        .await
     }
 
     /// `sync(stream, tenant, cursor)`: one page. Pages over the batch cap are refused.
@@ -290,7 +298,7 @@ impl Runtime {
         let (stream, tenant) = (stream.to_owned(), tenant.clone());
         let cursor = cursor.map(str::to_owned);
         let batch = self
-            .call_export(plugin, ctx, move |wit, i, s| {
+            .call_export(plugin, ctx, "sync", move |wit, i, s| {
                 Box::pin(wit.sync(i, s, stream, tenant, cursor))
             })
             .await?;
@@ -315,7 +323,7 @@ impl Runtime {
         tenant: &Tenant,
     ) -> Result<(), CallError> {
         let tenant = tenant.clone();
-        self.call_export(plugin, ctx, move |wit, i, s| {
+        self.call_export(plugin, ctx, "disconnect", move |wit, i, s| {
             Box::pin(wit.disconnect(i, s, tenant))
         })
         .await

@@ -1,7 +1,9 @@
 //! Syncing: the [`SyncService`] runs streams page by page ([`runner`]), a scheduler
-//! decides when ([`schedule`]) and transient failures are retried ([`retry`]). Only
+//! decides when, stream by stream and fairly across tenants ([`schedule`], over the
+//! timetable in [`timer`]), and transient failures are retried ([`retry`]). Only
 //! active connections sync; a rate-limited connection, or one whose runs keep failing,
-//! is `degraded` until its resume time, then carries on from its last cursor.
+//! is `degraded` until its resume time (every stream of it waits in the timetable
+//! until then), then carries on from its last cursor.
 //!
 //! Crash and shutdown: at start, runs a crash cut off are closed as `interrupted`
 //! ([`SyncService::close_interrupted_runs`]); on shutdown ([`SyncService::shutdown`])
@@ -9,24 +11,26 @@
 //! past [`SHUTDOWN_GRACE`], abandoned with its transaction) and is closed as
 //! `interrupted` ([`SyncService::drain`]).
 
+pub mod fair;
 pub mod retry;
 pub mod runner;
 pub mod schedule;
+pub mod timer;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mooring_store::{ConnectionState, Store};
-use tokio::sync::watch;
+use mooring_store::{Cause, ConnectionState, Store};
+use tokio::sync::{Notify, watch};
 
-use crate::auth::ConnectionService;
-use crate::auth::grants::db;
 use crate::clock::SharedClock;
+use crate::connections::{ConnectionService, Transition};
 use crate::runtime::Runtime;
+use crate::store_io::db;
 pub use runner::SyncError;
-pub use schedule::SyncQueue;
+pub use schedule::{SchedulerOptions, SchedulerStatus, SyncQueue};
 
 /// Runs and schedules syncs.
 pub struct SyncService {
@@ -39,7 +43,14 @@ pub struct SyncService {
     pub(crate) queue: SyncQueue,
     pub(crate) running: Mutex<HashSet<(String, String)>>,
     resume: Mutex<HashMap<String, u64>>,
-    next_due: Mutex<HashMap<(String, String), u64>>,
+    /// The timetable and the connections the scheduler is syncing.
+    plan: Mutex<schedule::Plan>,
+    /// Whether a scheduler keeps streams on their intervals (due times are kept).
+    interval_scheduling: AtomicBool,
+    /// Runs waiting for their tenant's rate budget.
+    waiting: AtomicUsize,
+    /// Wakes the runs waiting on a rate budget to look at the clock again.
+    budget_moved: Notify,
     /// Failed runs in a row per (connection, stream).
     pub(crate) failures: Mutex<HashMap<(String, String), u32>>,
     /// `true` once the host is shutting down.
@@ -70,29 +81,6 @@ impl Drop for InFlight<'_> {
 /// (their transactions never commit) and closes their runs as `interrupted`.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Seconds as an RFC 3339 UTC timestamp (for reasons people read).
-pub fn rfc3339(millis: u64) -> String {
-    let secs = (millis / 1000) as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 impl SyncService {
     /// A sync service over the connection service's store and runtime.
     pub fn new(
@@ -109,7 +97,10 @@ impl SyncService {
             queue,
             running: Mutex::new(HashSet::new()),
             resume: Mutex::new(HashMap::new()),
-            next_due: Mutex::new(HashMap::new()),
+            plan: Mutex::default(),
+            interval_scheduling: AtomicBool::new(false),
+            waiting: AtomicUsize::new(0),
+            budget_moved: Notify::new(),
             failures: Mutex::new(HashMap::new()),
             stop: watch::channel(false).0,
             in_flight: AtomicUsize::new(0),
@@ -195,40 +186,34 @@ impl SyncService {
     pub(crate) async fn degrade(&self, connection: &str, resume_at: u64) {
         let reason = format!(
             "the provider's call limit for this organisation is spent; syncing resumes at {}",
-            rfc3339(resume_at)
+            crate::clock::rfc3339(resume_at)
         );
-        self.degrade_until(connection, resume_at, reason, "rate_limited")
+        self.degrade_until(connection, resume_at, reason, Cause::RateLimited)
             .await;
     }
 
-    /// Move an active (or degraded) connection to `degraded` with `reason` until
-    /// `resume_at`, recording an event of `kind`.
+    /// Ask the lifecycle to move an active (or degraded) connection to `degraded` with
+    /// `reason` until `resume_at`, for `cause`; every stream of it waits in the
+    /// timetable until then.
     pub(crate) async fn degrade_until(
         &self,
         connection: &str,
         resume_at: u64,
         reason: String,
-        kind: &'static str,
+        cause: Cause,
     ) {
         if let Ok(mut resume) = self.resume.lock() {
             resume.insert(connection.to_owned(), resume_at);
         }
-        let (id, now) = (connection.to_owned(), self.clock.now_millis());
-        let result = db(&self.store, move |s| {
-            if let Some(current) = s.connection(&id)?
-                && matches!(
-                    current.state,
-                    ConnectionState::Active | ConnectionState::Degraded
-                )
-            {
-                s.transition_connection(&id, ConnectionState::Degraded, Some(&reason), kind, now)?;
-            }
-            Ok(())
-        })
-        .await;
-        if let Err(error) = result {
-            tracing::error!(%error, connection, "cannot record degraded state");
+        let now = self.clock.now_millis();
+        let transition =
+            Transition::new(connection, ConnectionState::Degraded, cause, now).because(reason);
+        match self.connections.transition(transition).await {
+            Ok(_) => {}
+            Err(error) if error.is_moot() => {}
+            Err(error) => tracing::error!(%error, connection, "cannot record degraded state"),
         }
+        self.hold_until(connection, resume_at).await;
     }
 
     /// Sync `streams` (all the connection's syncable streams when `None`) one after the
@@ -242,9 +227,36 @@ impl SyncService {
             Some(list) => list,
             None => self.syncable_streams(connection).await?,
         };
+        let (runs, stopped, _) = self
+            .run_streams(connection, streams, &mut fair::Slot::none())
+            .await;
+        match stopped {
+            Some(error) => Err(error),
+            None => Ok(runs),
+        }
+    }
+
+    /// Run `streams` one after the other with `slot` (given back while a run waits on
+    /// its tenant's budget). Stops at a stream that cannot run (its error) or whose
+    /// failed run leaves the connection no longer active; returns the runs, that error
+    /// and the streams not run.
+    pub(crate) async fn run_streams(
+        self: &Arc<Self>,
+        connection: &str,
+        streams: Vec<String>,
+        slot: &mut fair::Slot,
+    ) -> (Vec<mooring_store::SyncRun>, Option<SyncError>, Vec<String>) {
         let mut runs = Vec::new();
-        for stream in streams {
-            let run = self.sync_stream(connection, &stream).await?;
+        let mut left = streams.into_iter();
+        while let Some(stream) = left.next() {
+            let run = match self.sync_stream_with(connection, &stream, slot).await {
+                Ok(run) => run,
+                Err(error) => {
+                    let mut remaining = vec![stream];
+                    remaining.extend(left);
+                    return (runs, Some(error), remaining);
+                }
+            };
             let failed = run.error.is_some();
             runs.push(run);
             if failed {
@@ -255,11 +267,11 @@ impl SyncService {
                     .map(|c| c.state)
                     .ok();
                 if state != Some(ConnectionState::Active) {
-                    break;
+                    return (runs, None, left.collect());
                 }
             }
         }
-        Ok(runs)
+        (runs, None, Vec::new())
     }
 
     /// The streams a connection syncs on its own: those whose scopes its grant holds.
@@ -296,15 +308,5 @@ impl SyncService {
             })
             .map(|s| s.name.clone())
             .collect())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn formats_rfc3339() {
-        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(super::rfc3339(1_539_993_600_000), "2018-10-20T00:00:00Z");
-        assert_eq!(super::rfc3339(1_795_000_000_000), "2026-11-18T11:06:40Z");
     }
 }

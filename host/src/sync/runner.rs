@@ -4,21 +4,26 @@
 //! A page that fails transiently is retried within the run ([`super::retry`]); a stream
 //! whose runs fail [`DEGRADE_AFTER_FAILED_RUNS`] times in a row degrades the connection
 //! until a backed-off retry time, and its next successful run makes it active again.
+//!
+//! Before every page the run waits for its tenant's rate budget outside the plugin
+//! call, giving the scheduler's slot back meanwhile (see [`super::schedule`]); its
+//! closing transaction records the stream's next due time.
 
 use std::sync::Arc;
 
-use mooring_store::{ConnectionState, IncomingRecord, RunStatus, SyncRun};
+use mooring_store::{Cause, ConnectionState, IncomingRecord, RunStatus, SyncRun};
 
+use super::SyncService;
 use super::retry::{
     DEGRADE_AFTER_FAILED_RUNS, PAGE_RETRIES, PAGE_RETRY_BASE_MS, PAGE_RETRY_CAP_MS,
     RUN_RETRY_BASE_MS, RUN_RETRY_CAP_MS, backoff_ms, is_transient, wait_until,
 };
-use super::{SyncService, rfc3339};
-use crate::auth::connections::tenant_of;
-use crate::auth::grants::db;
-use crate::auth::health;
+use crate::clock::rfc3339;
+use crate::connections::machine::{self, Transition, TransitionError};
+use crate::connections::{health, tenant_of};
 use crate::runtime::types::ConnectorError;
 use crate::runtime::{CallContext, CallError};
+use crate::store_io::db;
 
 /// Pages one run may fetch before it stops (a guard against a plugin that never ends).
 pub const MAX_PAGES_PER_RUN: u64 = 1_000_000;
@@ -72,6 +77,18 @@ impl SyncService {
         connection: &str,
         stream: &str,
     ) -> Result<SyncRun, SyncError> {
+        self.sync_stream_with(connection, stream, &mut super::fair::Slot::none())
+            .await
+    }
+
+    /// [`sync_stream`](Self::sync_stream) holding the scheduler's `slot`, which it gives
+    /// back while it waits for the tenant's rate budget.
+    pub(crate) async fn sync_stream_with(
+        self: &Arc<Self>,
+        connection: &str,
+        stream: &str,
+        slot: &mut super::fair::Slot,
+    ) -> Result<SyncRun, SyncError> {
         let _in_flight = super::InFlight::enter(self);
         if self.is_stopping() {
             return Err(SyncError::NotSyncable("the host is shutting down".into()));
@@ -108,18 +125,19 @@ impl SyncService {
             .connections
             .plugin_for(&integration.provider, Some(&conn))
             .map_err(|e| SyncError::NotSyncable(e.to_string()))?;
-        if !plugin
+        let Some(interval_secs) = plugin
             .info
             .manifest
             .streams
             .iter()
-            .any(|s| s.name == stream)
-        {
+            .find(|s| s.name == stream)
+            .map(|s| self.interval(&integration.provider, stream, s.interval))
+        else {
             return Err(SyncError::NotFound(format!(
                 "plugin {} has no stream {stream:?}",
                 plugin.info.id
             )));
-        }
+        };
         // One run per (connection, stream) at a time: a request for a stream that is
         // already syncing waits for that run, then runs on from its cursor.
         let key = (connection.to_owned(), stream.to_owned());
@@ -194,6 +212,8 @@ impl SyncService {
         let mut stopping = self.stopping();
         let mut counts_as_failure = false;
         loop {
+            self.wait_for_budget(&plugin, &tenant.id, slot, &mut stopping)
+                .await;
             if self.is_stopping() {
                 run.status = RunStatus::Interrupted;
                 run.error = Some(format!(
@@ -236,7 +256,12 @@ impl SyncService {
                 }
                 Err(error) => {
                     counts_as_failure = self
-                        .handle_failure(connection, &plugin.info.manifest.rate_budget, &error)
+                        .handle_failure(
+                            connection,
+                            conn.grant.as_deref(),
+                            &plugin.info.manifest.rate_budget,
+                            &error,
+                        )
                         .await;
                     run.error = Some(match attempt {
                         0 => error.to_string(),
@@ -308,6 +333,7 @@ impl SyncService {
                 commit_ms = page_started.elapsed().as_millis() - call_ms,
                 "page committed"
             );
+            crate::metrics::sync_page(stats.added, stats.updated, stats.deleted);
             run.pages += 1;
             run.last_page_at = Some(page_at);
             run.added += stats.added;
@@ -327,7 +353,9 @@ impl SyncService {
                 break;
             }
         }
-        self.finish(connection, &mut run, counts_as_failure).await?;
+        let interval_ms = interval_secs.saturating_mul(1000);
+        self.finish(connection, &mut run, counts_as_failure, interval_ms)
+            .await?;
         Ok(run)
     }
 
@@ -335,11 +363,14 @@ impl SyncService {
     /// `degraded` when no other stream keeps it there). A failed run that
     /// `counts_as_failure` adds to the stream's failures in a row, and the
     /// [`DEGRADE_AFTER_FAILED_RUNS`]th degrades the connection until a backed-off time.
+    /// The stream's next due time (`interval_ms` after the run's start) is written in
+    /// the same transaction.
     async fn finish(
         &self,
         connection: &str,
         run: &mut SyncRun,
         counts_as_failure: bool,
+        interval_ms: u64,
     ) -> Result<(), SyncError> {
         let now = self.clock.now_millis();
         run.finished_at = Some(now);
@@ -351,24 +382,42 @@ impl SyncService {
             };
         }
         let ok = run.status == RunStatus::Succeeded;
+        crate::metrics::sync_run(
+            match run.status {
+                RunStatus::Running => "running",
+                RunStatus::Succeeded => "succeeded",
+                RunStatus::Failed => "failed",
+                RunStatus::Interrupted => "interrupted",
+            },
+            std::time::Duration::from_millis(now.saturating_sub(run.started_at)),
+        );
         let failed_in_a_row = self.count_run(connection, &run.stream, ok, counts_as_failure);
         let still_failing = self.failing_streams(connection);
+        let next_due =
+            self.next_due_after_run(connection, &run.stream, interval_ms, run.started_at);
         let (record, id) = (run.clone(), connection.to_owned());
         let written = db(&self.store, move |s| {
             s.write(|tx| {
                 tx.update_sync_run(&record)?;
+                if let Some(at) = next_due {
+                    tx.set_stream_due(&id, &record.stream, at)?;
+                }
+                if let Some(event) = mooring_store::Event::run_finished(&record) {
+                    tx.append_event(&event)?;
+                }
                 if ok && let Some(mut conn) = tx.connection(&id)? {
                     conn.last_sync_at = Some(now);
                     let degraded = conn.state == ConnectionState::Degraded;
                     tx.put_connection(&conn)?;
                     if degraded && still_failing == 0 {
-                        tx.transition_connection(
-                            &id,
-                            ConnectionState::Active,
-                            None,
-                            "resumed",
-                            now,
-                        )?;
+                        // Through the lifecycle, in this run's transaction.
+                        let recovered =
+                            Transition::new(&id, ConnectionState::Active, Cause::Recovered, now);
+                        if let Err(TransitionError::Store(error)) =
+                            machine::apply(tx, &recovered, |_, _| Ok(()))
+                        {
+                            return Err(error);
+                        }
                     }
                 }
                 Ok(())
@@ -399,7 +448,7 @@ impl SyncService {
                 run.error.as_deref().unwrap_or("unknown error"),
                 rfc3339(resume_at)
             );
-            self.degrade_until(connection, resume_at, reason, "sync_failing")
+            self.degrade_until(connection, resume_at, reason, Cause::RunsFailing)
                 .await;
         }
         Ok(())
@@ -442,6 +491,7 @@ impl SyncService {
     async fn handle_failure(
         &self,
         connection: &str,
+        grant: Option<&str>,
         budget: &crate::runtime::types::RateBudget,
         error: &CallError,
     ) -> bool {
@@ -459,7 +509,9 @@ impl SyncService {
             return false;
         }
         if health::consequence(error).is_some() {
-            self.connections.record_call_error(connection, error).await;
+            self.connections
+                .record_call_error(connection, grant, error)
+                .await;
             false
         } else {
             tracing::warn!(connection, %error, "sync run failed; it counts towards degrading the connection");

@@ -171,27 +171,9 @@ async fn proxy(
     (status, out, bytes).into_response()
 }
 
-/// Log lines written while the test runs (current-thread runtime, so every task the
-/// test spawns logs here).
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut lines) = self.0.lock() {
-            lines.extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn token_endpoint_text_never_reaches_errors_logs_events_or_runs() {
-    let logs = Captured::default();
+    let logs = crate::support::CapturedLogs::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
@@ -254,7 +236,7 @@ async fn token_endpoint_text_never_reaches_errors_logs_events_or_runs() {
         .await;
     let connection = host.connection(&id).await;
     let all_events = host.api_ok("GET", "/api/events", None).await;
-    let logged = String::from_utf8_lossy(&logs.0.lock().expect("lock")).into_owned();
+    let logged = logs.text();
 
     for (what, text) in [
         ("error", shown.clone()),

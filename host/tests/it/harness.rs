@@ -36,11 +36,73 @@ impl Clock for SharedSimClock {
 }
 
 /// A token transport that can lose responses: the request reaches the provider (which
-/// rotates the refresh token) but the answer never reaches the host.
+/// rotates the refresh token) but the answer never reaches the host. It can also hold
+/// responses at a [`Gate`] after the provider answered, before the host sees them.
 pub struct LossyTransport {
     inner: ReqwestTransport,
     /// Responses still to lose.
     pub lose: AtomicUsize,
+    /// Where responses wait when the gate is armed.
+    pub gate: Gate,
+}
+
+/// Holds the next `n` token responses (the provider has answered; the host has not yet
+/// seen them) until the test opens it: a barrier for race tests, no sleeps.
+pub struct Gate {
+    to_hold: AtomicUsize,
+    arrived: AtomicUsize,
+    arrival: tokio::sync::Notify,
+    open: tokio::sync::Semaphore,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self {
+            to_hold: AtomicUsize::new(0),
+            arrived: AtomicUsize::new(0),
+            arrival: tokio::sync::Notify::new(),
+            open: tokio::sync::Semaphore::new(0),
+        }
+    }
+}
+
+impl Gate {
+    /// Hold the next `n` responses.
+    pub fn arm(&self, n: usize) {
+        self.arrived.store(0, Ordering::SeqCst);
+        self.to_hold.store(n, Ordering::SeqCst);
+    }
+
+    /// Wait until `n` held responses have arrived at the gate.
+    pub async fn arrived(&self, n: usize) {
+        loop {
+            let notified = self.arrival.notified();
+            if self.arrived.load(Ordering::SeqCst) >= n {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Let `n` held responses through.
+    pub fn release(&self, n: usize) {
+        self.open.add_permits(n);
+    }
+
+    async fn pass(&self) {
+        if self
+            .to_hold
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_err()
+        {
+            return;
+        }
+        self.arrived.fetch_add(1, Ordering::SeqCst);
+        self.arrival.notify_waiters();
+        if let Ok(permit) = self.open.acquire().await {
+            permit.forget();
+        }
+    }
 }
 
 impl TokenTransport for LossyTransport {
@@ -50,6 +112,7 @@ impl TokenTransport for LossyTransport {
     ) -> BoxFuture<'_, Result<oauth2::HttpResponse, TransportError>> {
         Box::pin(async move {
             let response = self.inner.send(request).await?;
+            self.gate.pass().await;
             if self
                 .lose
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -177,6 +240,7 @@ impl Host {
         let lossy = Arc::new(LossyTransport {
             inner: ReqwestTransport(reqwest::Client::new()),
             lose: AtomicUsize::new(0),
+            gate: Gate::default(),
         });
         let dir = tempfile::tempdir().expect("tmp");
         let app = open_app(
@@ -370,7 +434,7 @@ impl Host {
             .registry
             .resolve(&integration.provider, None)
             .expect("plugin");
-        let tenant = mooring::auth::connections::tenant_of(conn.tenant.as_ref().expect("tenant"));
+        let tenant = mooring::connections::tenant_of(conn.tenant.as_ref().expect("tenant"));
         let mut ctx = mooring::runtime::CallContext::for_connection(&integration.id, connection);
         ctx.tenant = Some(tenant.id.clone());
         let result = self
@@ -381,7 +445,7 @@ impl Host {
         if let Err(error) = &result {
             self.app()
                 .connections
-                .record_call_error(connection, error)
+                .record_call_error(connection, conn.grant.as_deref(), error)
                 .await;
         }
         result

@@ -40,14 +40,15 @@ async fn one_organisation_connects_active_and_secrets_stay_hidden() {
     let events = host
         .api_ok("GET", &format!("/api/connections/{id}/events"), None)
         .await;
-    let kinds: Vec<&str> = events
+    let kinds: Vec<(&str, &str)> = events
         .as_array()
         .expect("list")
         .iter()
-        .filter_map(|e| e["kind"].as_str())
+        .filter_map(|e| Some((e["kind"].as_str()?, e["cause"].as_str()?)))
         .collect();
     assert!(
-        kinds.contains(&"created") && kinds.contains(&"connected"),
+        kinds.contains(&("connection.created", "created"))
+            && kinds.contains(&("connection.active", "connected")),
         "{kinds:?}"
     );
     let integrations = host
@@ -461,10 +462,13 @@ async fn delete_revokes_at_the_provider_and_keeps_records_unless_purged() {
         host.sim.counters().revocations(Provider::Xero),
         revocations + 1
     );
-    let (status, _) = host
-        .api("GET", &format!("/api/connections/{kept}"), None)
+    let shown = host
+        .api_ok("GET", &format!("/api/connections/{kept}"), None)
         .await;
-    assert_eq!(status, 404);
+    assert_eq!(
+        shown["state"], "deleted",
+        "a deleted connection stays readable"
+    );
     let stored = host
         .app()
         .store
@@ -485,5 +489,5 @@ async fn delete_revokes_at_the_provider_and_keeps_records_unless_purged() {
         .store
         .events_for_connection(&kept, 10)
         .expect("events");
-    assert_eq!(events[0].kind, "deleted");
+    assert_eq!(events[0].kind, "connection.deleted");
 }

@@ -313,3 +313,32 @@ pub fn tenant() -> mooring::runtime::types::Tenant {
 pub fn ctx(connection: &str) -> CallContext {
     CallContext::for_connection("integration-1", connection)
 }
+
+/// Log lines written while a test runs, for tests that check what reaches the log
+/// (install a subscriber writing here with `tracing::subscriber::set_default` on a
+/// current-thread runtime, so the tasks the test spawns log here too).
+#[derive(Clone, Default)]
+pub struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    /// Everything written so far, as text.
+    pub fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|lines| String::from_utf8_lossy(&lines).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut lines) = self.0.lock() {
+            lines.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

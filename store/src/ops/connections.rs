@@ -1,7 +1,8 @@
-//! Connections and their state transitions (each one recorded as an event).
+//! Connections. Their state changes only through the host's connection lifecycle
+//! (`mooring::connections`), which writes the state and its event in one transaction.
 
 use crate::error::StoreError;
-use crate::model::{Connection, ConnectionState, Event};
+use crate::model::{Connection, ConnectionState};
 use crate::ops::require_id;
 use crate::store::{Store, WriteTx};
 use crate::tables::{CONNECTIONS, get_json, list_json, put_json};
@@ -18,43 +19,10 @@ impl WriteTx<'_> {
         get_json(self.txn, CONNECTIONS, id)
     }
 
-    /// Moves connection `id` to state `to` with `reason` (which replaces the old one),
-    /// sets `updated_at` to `at`, and appends an event of kind `event_kind` recording
-    /// both states. Fails with [`StoreError::NotFound`] if the connection does not exist
-    /// and [`StoreError::WrongState`] if it is `deleted` and `to` is not.
-    pub fn transition_connection(
-        &self,
-        id: &str,
-        to: ConnectionState,
-        reason: Option<&str>,
-        event_kind: &str,
-        at: u64,
-    ) -> Result<(Connection, Event), StoreError> {
-        let mut connection = self
-            .connection(id)?
-            .ok_or_else(|| StoreError::not_found("connection", id))?;
-        let from = connection.state;
-        if from == ConnectionState::Deleted && to != ConnectionState::Deleted {
-            return Err(StoreError::WrongState {
-                id: id.to_string(),
-                state: from,
-            });
-        }
-        connection.state = to;
-        connection.reason = reason.map(str::to_string);
-        connection.updated_at = at;
-        self.put_connection(&connection)?;
-        let mut event = Event {
-            seq: 0,
-            at,
-            connection: id.to_string(),
-            kind: event_kind.to_string(),
-            from: Some(from),
-            to: Some(to),
-            reason: connection.reason.clone(),
-        };
-        event.seq = self.append_event(&event)?;
-        Ok((connection, event))
+    /// Every connection, ordered by id, as this transaction sees them (for checks that
+    /// must hold when the transaction commits, such as one connection per tenant).
+    pub fn connections(&self) -> Result<Vec<Connection>, StoreError> {
+        list_json(self.txn, CONNECTIONS)
     }
 }
 
@@ -82,18 +50,5 @@ impl Store {
         let mut all = self.list_connections()?;
         all.retain(|c| c.state == state);
         Ok(all)
-    }
-
-    /// Changes a connection's state and records the event, atomically
-    /// (see [`WriteTx::transition_connection`]).
-    pub fn transition_connection(
-        &self,
-        id: &str,
-        to: ConnectionState,
-        reason: Option<&str>,
-        event_kind: &str,
-        at: u64,
-    ) -> Result<(Connection, Event), StoreError> {
-        self.write(|tx| tx.transition_connection(id, to, reason, event_kind, at))
     }
 }

@@ -12,6 +12,8 @@ pub(crate) mod plugins;
 pub(crate) mod records;
 pub(crate) mod retention;
 pub(crate) mod runs;
+pub(crate) mod schedule;
+pub(crate) mod webhooks;
 
 use crate::error::StoreError;
 

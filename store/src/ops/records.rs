@@ -1,5 +1,9 @@
 //! Synced records, their change index and stream cursors. A page of records and its
 //! cursor are committed in one write transaction.
+//!
+//! Rows are stored compressed and in change order per stream (see
+//! [`crate::record_rows`]); what callers see ([`StoredRecord`], its hash, the change
+//! feed) is rebuilt from them on read.
 
 use std::ops::Bound;
 
@@ -9,10 +13,19 @@ use sha2::{Digest as _, Sha256};
 use crate::error::StoreError;
 use crate::model::{IncomingRecord, PageStats, StoredRecord, StreamStats};
 use crate::ops::require_id;
+use crate::record_rows::{
+    Codec, DICT_MAX_SAMPLES, DICT_MIN_SAMPLES, Row, StreamRow, StreamValue, train_dictionary,
+    write_row,
+};
 use crate::store::{Store, WriteTx};
 use crate::tables::{
-    CURSORS, RECORD_CHANGES, RECORDS, STREAM_STATS, Tables, decode, encode, successor,
+    CURSORS, RECORD_DICTS, RECORD_IDS, RECORD_ROWS, RECORD_STREAMS, Tables, next_counter, successor,
 };
+
+/// Counter of stream numbers.
+pub(crate) const RECORD_STREAM_COUNTER: &str = "record_stream";
+/// Counter of dictionary ids.
+pub(crate) const RECORD_DICT_COUNTER: &str = "record_dict";
 
 /// One entry of [`Store::records_after`]: change sequence number, record id, record.
 pub type RecordChange = (u64, String, StoredRecord);
@@ -26,35 +39,121 @@ pub fn record_hash(data: &str, deleted: bool) -> String {
 }
 
 /// A tombstone without a payload of its own (empty or `null`) keeps the last data seen.
-fn is_blank(data: &str) -> bool {
+pub(crate) fn is_blank(data: &str) -> bool {
     let data = data.trim();
     data.is_empty() || data == "null"
 }
 
-type StatsKey = (&'static str, &'static str);
-type StatsValue = (u64, u64, u64);
+type StreamsTable<'t> = redb::Table<'t, (&'static str, &'static str), StreamValue>;
 
-fn load_stats(
-    table: &impl ReadableTable<StatsKey, StatsValue>,
+/// The stream's row, if it has one.
+fn load_stream(
+    table: &impl ReadableTable<(&'static str, &'static str), StreamValue>,
     connection: &str,
     stream: &str,
-) -> Result<StreamStats, StoreError> {
-    let (last_seq, live, tombstones) = table
+) -> Result<Option<StreamRow>, StoreError> {
+    Ok(table
         .get((connection, stream))?
-        .map(|g| g.value())
-        .unwrap_or((0, 0, 0));
-    Ok(StreamStats {
-        live,
-        tombstones,
-        last_seq,
+        .map(|g| StreamRow::from_value(g.value())))
+}
+
+fn stats_of(row: Option<StreamRow>) -> StreamStats {
+    let row = row.unwrap_or_default();
+    StreamStats {
+        live: row.live,
+        tombstones: row.tombstones,
+        last_seq: row.last_seq,
+    }
+}
+
+/// Decodes a row read from disk into what callers see.
+fn stored_record(
+    codec: &mut Codec,
+    dicts: &impl ReadableTable<u64, &'static [u8]>,
+    seq: u64,
+    row: &Row<'_>,
+) -> Result<StoredRecord, StoreError> {
+    let data = codec.decode(dicts, row)?;
+    Ok(StoredRecord {
+        hash: record_hash(&data, row.deleted),
+        data,
+        deleted: row.deleted,
+        seq,
     })
 }
 
+/// The stored state of one record, as far as a commit needs it.
+struct Existing {
+    seq: u64,
+    deleted: bool,
+    data: String,
+}
+
 impl WriteTx<'_> {
+    /// The row of `stream`, created (with a new number) if the stream is new.
+    fn stream_row(
+        &self,
+        streams: &StreamsTable<'_>,
+        connection: &str,
+        stream: &str,
+    ) -> Result<StreamRow, StoreError> {
+        match load_stream(streams, connection, stream)? {
+            Some(row) => Ok(row),
+            None => Ok(StreamRow {
+                no: next_counter(self.txn, RECORD_STREAM_COUNTER)?,
+                ..StreamRow::default()
+            }),
+        }
+    }
+
+    /// Trains the stream's dictionary when it has enough records and none yet, from the
+    /// incoming page and, if that is too small, the oldest stored records.
+    fn maybe_train(
+        &self,
+        row: &mut StreamRow,
+        records: &[IncomingRecord],
+        codec: &mut Codec,
+    ) -> Result<(), StoreError> {
+        if !row.wants_dictionary(records.len()) {
+            return Ok(());
+        }
+        row.trained_at = row
+            .stored()
+            .saturating_add(u64::try_from(records.len()).unwrap_or(u64::MAX));
+        let mut owned: Vec<String> = Vec::new();
+        let page: Vec<&[u8]> = records
+            .iter()
+            .filter(|r| !is_blank(&r.data))
+            .take(DICT_MAX_SAMPLES)
+            .map(|r| r.data.as_bytes())
+            .collect();
+        if page.len() < DICT_MIN_SAMPLES {
+            let rows = self.txn.open_table(RECORD_ROWS)?;
+            let dicts = self.txn.open_table(RECORD_DICTS)?;
+            for entry in rows
+                .range((row.no, 0)..=(row.no, u64::MAX))?
+                .take(DICT_MAX_SAMPLES.saturating_sub(page.len()))
+            {
+                let (_, value) = entry?;
+                owned.push(codec.decode(&dicts, &Row::parse(value.value())?)?);
+            }
+        }
+        let mut samples = page;
+        samples.extend(owned.iter().map(String::as_bytes));
+        if let Some(dict) = train_dictionary(&samples) {
+            let id = next_counter(self.txn, RECORD_DICT_COUNTER)?;
+            self.txn
+                .open_table(RECORD_DICTS)?
+                .insert(id, dict.as_slice())?;
+            row.dict = id;
+        }
+        Ok(())
+    }
+
     /// Upserts one page of records of `stream` for `connection` and, if given, stores
     /// `next_cursor`, all in this transaction.
     ///
-    /// Records are keyed by (connection, stream, id) and compared by content hash: an
+    /// Records are keyed by (connection, stream, id) and compared by content: an
     /// identical record keeps its sequence number; a new, changed or deleted one gets the
     /// next sequence number of the stream, replacing its old entry in the change index.
     /// Deletions are kept as tombstones holding the deletion payload or, when that is
@@ -68,39 +167,58 @@ impl WriteTx<'_> {
     ) -> Result<PageStats, StoreError> {
         require_id("connection", connection)?;
         require_id("stream", stream)?;
+        if records.iter().any(|r| r.id.is_empty()) {
+            return Err(StoreError::InvalidInput(format!(
+                "a record of stream {stream:?} has an empty id"
+            )));
+        }
         let mut stats = PageStats::default();
+        let mut codec = Codec::default();
         {
-            let mut rows = self.txn.open_table(RECORDS)?;
-            let mut changes = self.txn.open_table(RECORD_CHANGES)?;
-            let mut stats_table = self.txn.open_table(STREAM_STATS)?;
-            let mut counts = load_stats(&stats_table, connection, stream)?;
+            let mut streams = self.txn.open_table(RECORD_STREAMS)?;
+            let mut counts = self.stream_row(&streams, connection, stream)?;
+            self.maybe_train(&mut counts, records, &mut codec)?;
+            let mut ids = self.txn.open_table(RECORD_IDS)?;
+            let mut rows = self.txn.open_table(RECORD_ROWS)?;
+            let dicts = self.txn.open_table(RECORD_DICTS)?;
+            let (mut body, mut row_bytes) = (Vec::new(), Vec::new());
             for record in records {
-                if record.id.is_empty() {
-                    return Err(StoreError::InvalidInput(format!(
-                        "a record of stream {stream:?} has an empty id"
-                    )));
-                }
-                let key = (connection, stream, record.id.as_str());
-                let existing: Option<StoredRecord> = rows
-                    .get(key)?
-                    .map(|g| decode("records", g.value()))
-                    .transpose()?;
-                let data = match &existing {
-                    Some(old) if record.deleted && is_blank(&record.data) => old.data.clone(),
-                    None if record.deleted && is_blank(&record.data) => "null".to_string(),
-                    _ => record.data.clone(),
+                let key = (counts.no, record.id.as_str());
+                let existing = match ids.get(key)?.map(|g| g.value()) {
+                    None => None,
+                    Some(seq) => {
+                        let guard = rows.get((counts.no, seq))?.ok_or_else(|| {
+                            StoreError::corrupt(
+                                "record_ids",
+                                format!("record {:?} names missing seq {seq}", record.id),
+                            )
+                        })?;
+                        let row = Row::parse(guard.value())?;
+                        Some(Existing {
+                            seq,
+                            deleted: row.deleted,
+                            data: codec.decode(&dicts, &row)?,
+                        })
+                    }
                 };
-                let hash = record_hash(&data, record.deleted);
-                if existing.as_ref().is_some_and(|old| old.hash == hash) {
+                let data = match &existing {
+                    Some(old) if record.deleted && is_blank(&record.data) => old.data.as_str(),
+                    None if record.deleted && is_blank(&record.data) => "null",
+                    _ => record.data.as_str(),
+                };
+                if existing
+                    .as_ref()
+                    .is_some_and(|old| old.deleted == record.deleted && old.data == data)
+                {
                     stats.unchanged += 1;
                     continue;
                 }
                 counts.last_seq = counts
                     .last_seq
                     .checked_add(1)
-                    .ok_or_else(|| StoreError::corrupt("stream_stats", "sequence overflow"))?;
+                    .ok_or_else(|| StoreError::corrupt("record_streams", "sequence overflow"))?;
                 if let Some(old) = &existing {
-                    changes.remove((connection, stream, old.seq))?;
+                    rows.remove((counts.no, old.seq))?;
                     if old.deleted {
                         counts.tombstones = counts.tombstones.saturating_sub(1);
                     } else {
@@ -108,29 +226,22 @@ impl WriteTx<'_> {
                     }
                 }
                 if record.deleted {
-                    counts.tombstones += 1;
+                    counts.tombstones = counts.tombstones.saturating_add(1);
                     stats.deleted += 1;
                 } else {
-                    counts.live += 1;
+                    counts.live = counts.live.saturating_add(1);
                     if existing.is_some() {
                         stats.updated += 1;
                     } else {
                         stats.added += 1;
                     }
                 }
-                let stored = StoredRecord {
-                    data,
-                    hash,
-                    deleted: record.deleted,
-                    seq: counts.last_seq,
-                };
-                rows.insert(key, encode(&stored)?.as_slice())?;
-                changes.insert((connection, stream, counts.last_seq), record.id.as_str())?;
+                let encoding = codec.encode(&dicts, counts.dict, data, &mut body)?;
+                write_row(&mut row_bytes, record.deleted, &record.id, encoding, &body);
+                rows.insert((counts.no, counts.last_seq), row_bytes.as_slice())?;
+                ids.insert(key, counts.last_seq)?;
             }
-            stats_table.insert(
-                (connection, stream),
-                (counts.last_seq, counts.live, counts.tombstones),
-            )?;
+            streams.insert((connection, stream), counts.value())?;
         }
         if let Some(cursor) = next_cursor {
             self.set_cursor(connection, stream, cursor)?;
@@ -171,30 +282,35 @@ impl WriteTx<'_> {
     /// paging by sequence never see one reused.
     pub fn purge_records(&self, connection: &str) -> Result<u64, StoreError> {
         let upper = successor(connection);
+        let mut streams = self.txn.open_table(RECORD_STREAMS)?;
+        let mut purged = Vec::new();
+        for entry in streams.range((connection, "")..(upper.as_str(), ""))? {
+            let (key, value) = entry?;
+            purged.push((
+                key.value().1.to_string(),
+                StreamRow::from_value(value.value()),
+            ));
+        }
         let mut removed = 0u64;
-        self.txn.open_table(RECORDS)?.retain_in(
-            (connection, "", "")..(upper.as_str(), "", ""),
-            |_, _| {
-                removed += 1;
+        let mut ids = self.txn.open_table(RECORD_IDS)?;
+        let mut rows = self.txn.open_table(RECORD_ROWS)?;
+        for (stream, row) in &mut purged {
+            let next = row
+                .no
+                .checked_add(1)
+                .ok_or_else(|| StoreError::corrupt("record_streams", "stream number overflow"))?;
+            ids.retain_in((row.no, "")..(next, ""), |_, _| {
+                removed = removed.saturating_add(1);
                 false
-            },
-        )?;
-        self.txn.open_table(RECORD_CHANGES)?.retain_in(
-            (connection, "", 0u64)..(upper.as_str(), "", 0u64),
-            |_, _| false,
-        )?;
+            })?;
+            rows.retain_in((row.no, 0)..=(row.no, u64::MAX), |_, _| false)?;
+            row.live = 0;
+            row.tombstones = 0;
+            streams.insert((connection, stream.as_str()), row.value())?;
+        }
         self.txn
             .open_table(CURSORS)?
             .retain_in((connection, "")..(upper.as_str(), ""), |_, _| false)?;
-        let mut stats = self.txn.open_table(STREAM_STATS)?;
-        let mut streams = Vec::new();
-        for entry in stats.range((connection, "")..(upper.as_str(), ""))? {
-            let (key, value) = entry?;
-            streams.push((key.value().1.to_string(), value.value().0));
-        }
-        for (stream, last_seq) in streams {
-            stats.insert((connection, stream.as_str()), (last_seq, 0, 0))?;
-        }
         Ok(removed)
     }
 }
@@ -220,10 +336,22 @@ impl Store {
         id: &str,
     ) -> Result<Option<StoredRecord>, StoreError> {
         self.read(|r| {
-            let rows = r.table(RECORDS)?;
-            rows.get((connection, stream, id))?
-                .map(|g| decode("records", g.value()))
-                .transpose()
+            let Some(row) = load_stream(&r.table(RECORD_STREAMS)?, connection, stream)? else {
+                return Ok(None);
+            };
+            let Some(seq) = r.table(RECORD_IDS)?.get((row.no, id))?.map(|g| g.value()) else {
+                return Ok(None);
+            };
+            let rows = r.table(RECORD_ROWS)?;
+            let guard = rows.get((row.no, seq))?.ok_or_else(|| {
+                StoreError::corrupt(
+                    "record_ids",
+                    format!("record {id:?} names missing seq {seq}"),
+                )
+            })?;
+            let dicts = r.table(RECORD_DICTS)?;
+            let parsed = Row::parse(guard.value())?;
+            stored_record(&mut Codec::default(), &dicts, seq, &parsed).map(Some)
         })
     }
 
@@ -239,32 +367,29 @@ impl Store {
     ) -> Result<(Vec<RecordChange>, Option<u64>), StoreError> {
         let limit = limit.max(1);
         self.read(|r| {
-            let changes = r.table(RECORD_CHANGES)?;
-            let rows = r.table(RECORDS)?;
+            let Some(stream_row) = load_stream(&r.table(RECORD_STREAMS)?, connection, stream)?
+            else {
+                return Ok((Vec::new(), None));
+            };
+            let rows = r.table(RECORD_ROWS)?;
+            let dicts = r.table(RECORD_DICTS)?;
+            let mut codec = Codec::default();
             let range = (
-                Bound::Excluded((connection, stream, after_seq)),
-                Bound::Included((connection, stream, u64::MAX)),
+                Bound::Excluded((stream_row.no, after_seq)),
+                Bound::Included((stream_row.no, u64::MAX)),
             );
             let mut out = Vec::new();
             let mut more = false;
-            for entry in changes.range(range)? {
+            for entry in rows.range(range)? {
                 if out.len() == limit {
                     more = true;
                     break;
                 }
-                let (key, id) = entry?;
-                let (seq, id) = (key.value().2, id.value().to_string());
-                let record: StoredRecord = rows
-                    .get((connection, stream, id.as_str()))?
-                    .map(|g| decode("records", g.value()))
-                    .transpose()?
-                    .ok_or_else(|| {
-                        StoreError::corrupt(
-                            "record_changes",
-                            format!("seq {seq} names missing record {id:?}"),
-                        )
-                    })?;
-                out.push((seq, id, record));
+                let (key, value) = entry?;
+                let seq = key.value().1;
+                let row = Row::parse(value.value())?;
+                let record = stored_record(&mut codec, &dicts, seq, &row)?;
+                out.push((seq, row.id.to_string(), record));
             }
             let next = if more {
                 out.last().map(|(seq, _, _)| *seq)
@@ -283,25 +408,20 @@ impl Store {
     /// Live and tombstone counts and the last sequence number of a stream.
     pub fn stream_stats(&self, connection: &str, stream: &str) -> Result<StreamStats, StoreError> {
         self.read(|r| {
-            let table = r.table(STREAM_STATS)?;
-            load_stats(&table, connection, stream)
+            let table = r.table(RECORD_STREAMS)?;
+            Ok(stats_of(load_stream(&table, connection, stream)?))
         })
     }
 
     /// Every stream `connection` has stored records for, with its counters.
     pub fn streams(&self, connection: &str) -> Result<Vec<(String, StreamStats)>, StoreError> {
         self.read(|r| {
-            let table = r.table(STREAM_STATS)?;
+            let table = r.table(RECORD_STREAMS)?;
             let upper = successor(connection);
             let mut out = Vec::new();
             for entry in table.range((connection, "")..(upper.as_str(), ""))? {
                 let (key, value) = entry?;
-                let (last_seq, live, tombstones) = value.value();
-                let stats = StreamStats {
-                    live,
-                    tombstones,
-                    last_seq,
-                };
+                let stats = stats_of(Some(StreamRow::from_value(value.value())));
                 out.push((key.value().1.to_string(), stats));
             }
             Ok(out)

@@ -148,56 +148,6 @@ fn connections_round_trip_and_states() {
 }
 
 #[test]
-fn transition_updates_connection_and_appends_event_atomically() {
-    let t = test_store();
-    let s = &t.store;
-    s.put_connection(&connection("c1", ConnectionState::Active))
-        .unwrap();
-    let reason = "refresh token expired after 60 days unused";
-    let (c, e) = s
-        .transition_connection(
-            "c1",
-            ConnectionState::NeedsReauth,
-            Some(reason),
-            "connection.state_changed",
-            9_000,
-        )
-        .unwrap();
-    assert_eq!(c.state, ConnectionState::NeedsReauth);
-    assert_eq!(c.reason.as_deref(), Some(reason));
-    assert_eq!(c.updated_at, 9_000);
-    assert_eq!(s.connection("c1").unwrap(), Some(c));
-    assert_eq!(e.from, Some(ConnectionState::Active));
-    assert_eq!(e.to, Some(ConnectionState::NeedsReauth));
-    assert_eq!(e.seq, 1);
-    assert_eq!(s.event(1).unwrap(), Some(e.clone()));
-    assert_eq!(s.events_for_connection("c1", 10).unwrap(), vec![e]);
-
-    let missing = s
-        .transition_connection("nope", ConnectionState::Active, None, "x", 1)
-        .unwrap_err();
-    assert!(matches!(missing, StoreError::NotFound { .. }));
-    assert_eq!(
-        s.events_after(0, 10).unwrap().len(),
-        1,
-        "no event for a failed transition"
-    );
-
-    s.transition_connection(
-        "c1",
-        ConnectionState::Deleted,
-        None,
-        "connection.deleted",
-        10_000,
-    )
-    .unwrap();
-    let err = s
-        .transition_connection("c1", ConnectionState::Active, None, "x", 11_000)
-        .unwrap_err();
-    assert!(matches!(err, StoreError::WrongState { .. }), "{err}");
-}
-
-#[test]
 fn grants_round_trip() {
     let t = test_store();
     let s = &t.store;
@@ -233,7 +183,6 @@ fn flow(store: &crate::Store, state: &str, expires_at: u64) -> Flow {
         scopes: vec!["openid".into()],
         created_at: 100,
         expires_at,
-        staged_grant: None,
     }
 }
 
@@ -243,7 +192,7 @@ fn flows_are_single_use() {
     let s = &t.store;
     let mut f = flow(s, "st-1", 1_000);
     s.put_flow(&f).unwrap();
-    f.staged_grant = Some(grant(s, "g2", "new-at", "new-rt"));
+    f.scopes.push("offline_access".into());
     s.put_flow(&f).unwrap();
     assert_eq!(s.flow("st-1").unwrap(), Some(f.clone()));
     assert_eq!(s.take_flow("st-1").unwrap(), Some(f));
@@ -270,9 +219,8 @@ fn staged_reconnect_swaps_atomically_or_not_at_all() {
     s.put_connection(&connection("c1", ConnectionState::NeedsReauth))
         .unwrap();
     s.put_grant(&grant(s, "g1", "old-at", "old-rt")).unwrap();
-    let mut f = flow(s, "st", 9_999);
-    f.staged_grant = Some(grant(s, "g2", "new-at", "new-rt"));
-    s.put_flow(&f).unwrap();
+    s.put_flow(&flow(s, "st", 9_999)).unwrap();
+    let staged = grant(s, "g2", "new-at", "new-rt");
 
     // A failing step rolls back everything done in the same transaction.
     let err = s
@@ -287,26 +235,16 @@ fn staged_reconnect_swaps_atomically_or_not_at_all() {
     assert!(s.grant("g1").unwrap().is_some());
 
     s.write(|tx| {
-        let flow = tx
-            .take_flow("st")?
+        tx.take_flow("st")?
             .ok_or_else(|| StoreError::not_found("flow", "st"))?;
-        let staged = flow
-            .staged_grant
-            .ok_or_else(|| StoreError::not_found("grant", "staged"))?;
         tx.put_grant(&staged)?;
         let mut c = tx
             .connection("c1")?
             .ok_or_else(|| StoreError::not_found("connection", "c1"))?;
         c.grant = Some(staged.id.clone());
+        c.state = ConnectionState::Active;
         tx.put_connection(&c)?;
         tx.delete_grant("g1")?;
-        tx.transition_connection(
-            "c1",
-            ConnectionState::Active,
-            None,
-            "connection.reconnected",
-            5,
-        )?;
         Ok(())
     })
     .unwrap();
@@ -410,6 +348,8 @@ fn events_outbox() {
         from: None,
         to: None,
         reason: None,
+        cause: None,
+        run: None,
     };
     assert_eq!(s.append_event(&event("c1", "a")).unwrap(), 1);
     assert_eq!(s.append_event(&event("c2", "b")).unwrap(), 2);

@@ -10,7 +10,7 @@ use crate::model::{Flow, FlowKind, Integration};
 use crate::{KeyRing, Sealed, SecretKey, Store, sha256_hex};
 
 /// Writes one of each sealed value: a grant (three tokens), an integration's client
-/// secret, and a flow with a PKCE verifier and a staged grant.
+/// secret, and a flow with a PKCE verifier.
 fn fill(store: &Store) {
     let mut g = grant(store, "g1", "ACCESS-1", "REFRESH-1");
     g.previous_refresh_token = Some(
@@ -48,7 +48,6 @@ fn fill(store: &Store) {
             scopes: vec![],
             created_at: 1,
             expires_at: 10,
-            staged_grant: Some(grant(store, "g2", "STAGED-ACCESS", "STAGED-REFRESH")),
         })
         .unwrap();
 }
@@ -84,21 +83,10 @@ fn check(store: &Store, key_id: u32) {
         aad::pkce_verifier("st-1"),
         "VERIFIER",
     );
-    let staged = f.staged_grant.unwrap();
-    opened(
-        &staged.access_token,
-        aad::grant_access("g2"),
-        "STAGED-ACCESS",
-    );
-    opened(
-        staged.refresh_token.as_ref().unwrap(),
-        aad::grant_refresh("g2"),
-        "STAGED-REFRESH",
-    );
     let usage = store.key_usage().unwrap();
     assert_eq!(usage.stale(key_id), 0, "{usage:?}");
-    // 3 grant tokens + client secret + verifier + 2 staged tokens + the key check.
-    assert_eq!(usage.secrets.get(&key_id), Some(&8), "{usage:?}");
+    // 3 grant tokens + client secret + verifier + the key check.
+    assert_eq!(usage.secrets.get(&key_id), Some(&6), "{usage:?}");
 }
 
 #[test]
@@ -119,10 +107,10 @@ fn rotate_restart_retire_restart() {
     let store = Store::open(&path, ring.clone()).unwrap();
     assert_eq!(store.cipher().key_id(), 1);
     let before = store.key_usage().unwrap();
-    assert_eq!(before.secrets.get(&0), Some(&8));
+    assert_eq!(before.secrets.get(&0), Some(&6));
     assert_eq!(before.artifacts.get(&0), Some(&1));
     let report = store.rewrap_secrets().unwrap();
-    assert_eq!((report.key_id, report.secrets, report.artifacts), (1, 8, 1));
+    assert_eq!((report.key_id, report.secrets, report.artifacts), (1, 6, 1));
     assert_eq!(store.rewrap_secrets().unwrap().secrets, 0, "idempotent");
     drop(store);
 

@@ -2,6 +2,7 @@
 
 mod entities;
 mod keys;
+mod migrate;
 mod open;
 mod plugin_lifecycle;
 mod records;

@@ -112,7 +112,8 @@ fn schema_mismatch_is_refused() {
         .unwrap_err()
         .to_string();
     assert!(
-        msg.contains("schema version 2") && msg.contains("expected 1"),
+        msg.contains(&format!("schema version {}", SCHEMA_VERSION + 1))
+            && msg.contains(&format!("expected {SCHEMA_VERSION}")),
         "{msg}"
     );
 }

@@ -29,6 +29,8 @@ fn plugin_event(kind: &str) -> Event {
         from: None,
         to: None,
         reason: Some("acme 1.1.0".into()),
+        cause: None,
+        run: None,
     }
 }
 

@@ -1,9 +1,14 @@
-//! commit_page upsert semantics, tombstones, change paging, cursors and purging.
+//! commit_page upsert semantics, tombstones, change paging, cursors and purging; the
+//! compressed rows underneath (dictionaries, damaged rows).
+
+use redb::ReadableTable as _;
 
 use super::test_store;
 use crate::error::StoreError;
 use crate::model::{IncomingRecord, PageStats, StreamStats};
 use crate::record_hash;
+use crate::record_rows::StreamRow;
+use crate::tables::{RECORD_DICTS, RECORD_ROWS, RECORD_STREAMS, Tables as _};
 
 fn rec(id: &str, data: &str) -> IncomingRecord {
     IncomingRecord {
@@ -231,4 +236,143 @@ fn purge_removes_one_connection_only() {
     // Sequence numbers keep rising after a purge.
     s.commit_page("c1", "acc", &[rec("a", "{}")], None).unwrap();
     assert_eq!(s.record("c1", "acc", "a").unwrap().unwrap().seq, 3);
+}
+
+/// A journal-like record of about 700 bytes, different for every `i`.
+pub(crate) fn journal(i: usize) -> String {
+    serde_json::json!({
+        "JournalID": format!("{i:08x}-0000-4000-8000-000000000000"),
+        "JournalNumber": i,
+        "JournalDate": "/Date(1700000000000+0000)/",
+        "SourceType": if i.is_multiple_of(3) { "ACCREC" } else { "ACCPAY" },
+        "JournalLines": (0..4).map(|l| serde_json::json!({
+            "JournalLineID": format!("{i:08x}-{l:04x}-4000-8000-000000000000"),
+            "AccountCode": format!("{}", 200 + (i + l) % 40),
+            "NetAmount": format!("{}.{:02}", (i * 37 + l) % 1000, i % 100),
+            "TaxType": "OUTPUT2",
+        })).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// The stream's row and the total size of its stored rows.
+fn stream_row_and_bytes(s: &crate::Store, connection: &str, stream: &str) -> (StreamRow, usize) {
+    s.read(|r| {
+        let row = r
+            .table(RECORD_STREAMS)?
+            .get((connection, stream))?
+            .map(|g| StreamRow::from_value(g.value()))
+            .unwrap();
+        let mut bytes = 0;
+        for entry in r
+            .table(RECORD_ROWS)?
+            .range((row.no, 0)..=(row.no, u64::MAX))?
+        {
+            bytes += entry?.1.value().len();
+        }
+        Ok((row, bytes))
+    })
+    .unwrap()
+}
+
+#[test]
+fn large_streams_are_compressed_with_a_trained_dictionary() {
+    let t = test_store();
+    let s = &t.store;
+    let raw: usize = (0..300).map(|i| journal(i).len()).sum();
+    for page in 0..3 {
+        let records: Vec<_> = (page * 100..page * 100 + 100)
+            .map(|i| rec(&format!("j{i:03}"), &journal(i)))
+            .collect();
+        assert_eq!(
+            s.commit_page("c1", "journals", &records, None).unwrap(),
+            stats(100, 0, 0, 0)
+        );
+    }
+    let (row, bytes) = stream_row_and_bytes(s, "c1", "journals");
+    assert!(row.dict != 0, "trained on the first page: {row:?}");
+    assert!(bytes * 4 < raw, "{bytes} bytes stored for {raw} of JSON");
+
+    // Everything reads back exactly, hash included.
+    let (feed, next) = s.records_after("c1", "journals", 0, 1000).unwrap();
+    assert_eq!((feed.len(), next), (300, None));
+    for (i, (seq, id, record)) in feed.iter().enumerate() {
+        assert_eq!(
+            (*seq, id.as_str()),
+            (i as u64 + 1, format!("j{i:03}").as_str())
+        );
+        assert_eq!(record.data, journal(i));
+        assert_eq!(record.hash, record_hash(&journal(i), false));
+    }
+    // The same page again is unchanged; a blank tombstone keeps the compressed data.
+    let again: Vec<_> = (0..100)
+        .map(|i| rec(&format!("j{i:03}"), &journal(i)))
+        .collect();
+    assert_eq!(
+        s.commit_page("c1", "journals", &again, None).unwrap(),
+        stats(0, 0, 0, 100)
+    );
+    s.commit_page("c1", "journals", &[del("j005", "")], None)
+        .unwrap();
+    let j5 = s.record("c1", "journals", "j005").unwrap().unwrap();
+    assert_eq!(
+        (j5.deleted, j5.data.as_str(), j5.seq),
+        (true, journal(5).as_str(), 301)
+    );
+    assert_eq!(j5.hash, record_hash(&journal(5), true));
+}
+
+#[test]
+fn small_pages_train_once_the_stream_is_large_enough() {
+    let t = test_store();
+    let s = &t.store;
+    for page in 0..8 {
+        let records: Vec<_> = (page * 10..page * 10 + 10)
+            .map(|i| rec(&format!("j{i:03}"), &journal(i)))
+            .collect();
+        s.commit_page("c1", "journals", &records, None).unwrap();
+        let (row, _) = stream_row_and_bytes(s, "c1", "journals");
+        // 60 stored + 10 incoming reach the threshold at the seventh page.
+        assert_eq!(row.dict != 0, page >= 6, "page {page}: {row:?}");
+    }
+    for i in 0..80 {
+        let record = s.record("c1", "journals", &format!("j{i:03}")).unwrap();
+        assert_eq!(record.unwrap().data, journal(i));
+    }
+}
+
+#[test]
+fn damaged_rows_are_typed_errors() {
+    let t = test_store();
+    let s = &t.store;
+    let records: Vec<_> = (0..100)
+        .map(|i| rec(&format!("j{i:03}"), &journal(i)))
+        .collect();
+    s.commit_page("c1", "journals", &records, None).unwrap();
+    let (row, _) = stream_row_and_bytes(s, "c1", "journals");
+    // A row whose compressed body was cut short.
+    s.write(|tx| {
+        let mut rows = tx.txn.open_table(RECORD_ROWS)?;
+        let cut = rows.get((row.no, 1))?.unwrap().value().to_vec();
+        rows.insert((row.no, 1), &cut[..cut.len() - 5])?;
+        Ok(())
+    })
+    .unwrap();
+    let err = s.record("c1", "journals", "j000").unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    let err = s.records_after("c1", "journals", 0, 10).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    // A missing dictionary.
+    s.write(|tx| {
+        tx.txn.open_table(RECORD_DICTS)?.remove(row.dict)?;
+        Ok(())
+    })
+    .unwrap();
+    let err = s.record("c1", "journals", "j050").unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    // Writing over a record whose row is unreadable fails instead of losing it.
+    let err = s
+        .commit_page("c1", "journals", &[rec("j050", "{}")], None)
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
 }

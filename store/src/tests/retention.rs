@@ -13,6 +13,8 @@ fn event(connection: &str, at: u64) -> Event {
         from: None,
         to: None,
         reason: None,
+        cause: None,
+        run: None,
     }
 }
 
@@ -104,7 +106,6 @@ fn expired_flows_are_pruned_in_batches() {
             scopes: vec![],
             created_at: 0,
             expires_at,
-            staged_grant: None,
         })
         .unwrap();
     }

@@ -44,6 +44,9 @@ pub struct Counters {
     pub api_calls: BTreeMap<Provider, u64>,
     /// Xero data calls admitted past authentication, scopes and rate limits, per tenant.
     pub xero_data_calls: BTreeMap<String, u64>,
+    /// Xero data calls admitted, per tenant and endpoint path (`/Invoices`,
+    /// `/Reports/TrialBalance`, ...).
+    pub xero_endpoint_calls: BTreeMap<String, BTreeMap<String, u64>>,
     /// Xero 429s issued, per `X-Rate-Limit-Problem` value.
     pub xero_rate_limited: BTreeMap<String, u64>,
     /// QuickBooks data calls (query, CompanyInfo) admitted past authentication and the
@@ -94,6 +97,15 @@ impl Counters {
     /// Admitted Xero data calls on `tenant`.
     pub fn data_calls(&self, tenant: &str) -> u64 {
         self.xero_data_calls.get(tenant).copied().unwrap_or(0)
+    }
+
+    /// Admitted Xero data calls on `tenant` to the endpoint at `path` (e.g. `/Invoices`).
+    pub fn endpoint_calls(&self, tenant: &str, path: &str) -> u64 {
+        self.xero_endpoint_calls
+            .get(tenant)
+            .and_then(|paths| paths.get(path))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Xero 429s issued for `problem` (`minute`, `day`, `concurrent`, `appminute`), or

@@ -3,15 +3,32 @@
 //! counts in fixed or rolling windows), calls per day, and requests in flight. The
 //! provider's remaining-count headers (named in the manifest) correct the counts.
 //! Numbers and header names come from the manifest; the host knows no provider.
+//!
+//! Two ways to ask: [`TenantBudget::acquire`] waits and counts a call (the `http`
+//! capability, inside a plugin call); [`TenantBudget::ready_at`] only says when the
+//! next call could start, counting nothing. The sync runner asks `ready_at` before each
+//! page and waits *outside* the plugin call, without its scheduler slot, so a tenant
+//! waiting on its budget holds neither a slot nor a pooled instance that other tenants
+//! need (see `crate::sync::schedule`).
+//!
+//! A provider may also limit an app across all its tenants: [`app::AppBudget`], one per
+//! (plugin, integration), fed by the app-level remaining header the manifest names. A
+//! tenant's budget consults its integration's app budget (attached by the `http`
+//! capability on the first call), so both `acquire` and `ready_at` see it, and waiting
+//! tenants take turns for what the app has left.
+
+pub mod app;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::clock::SharedClock;
 use crate::runtime::types::RateBudget;
+
+pub use app::AppBudget;
 
 const MINUTE_MS: u64 = 60_000;
 const DAY_MS: u64 = 86_400_000;
@@ -24,6 +41,18 @@ const RECHECK: Duration = Duration::from_millis(250);
 pub struct DayExhausted {
     /// When the day window frees up.
     pub resume_at: u64,
+}
+
+/// When a tenant's next call could start ([`TenantBudget::ready_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// A call fits now.
+    Now,
+    /// The minute budget (or a pause a 429 asked for) holds calls until this time
+    /// (clock ms).
+    At(u64),
+    /// The day budget is spent.
+    DayExhausted(DayExhausted),
 }
 
 #[derive(Debug)]
@@ -47,6 +76,10 @@ pub struct TenantBudget {
     budget: RateBudget,
     window: Mutex<Window>,
     in_flight: Option<Arc<Semaphore>>,
+    /// The tenant's id (its key in its app's queue of turns).
+    tenant: String,
+    /// The app-wide budget of the tenant's integration, once a call named it.
+    app: OnceLock<Arc<AppBudget>>,
 }
 
 /// Held while a request is in flight.
@@ -56,7 +89,12 @@ pub struct Ticket {
 }
 
 impl TenantBudget {
+    #[cfg(test)]
     fn new(budget: RateBudget, now_ms: u64) -> Self {
+        Self::for_tenant("", budget, now_ms)
+    }
+
+    fn for_tenant(tenant: &str, budget: RateBudget, now_ms: u64) -> Self {
         let in_flight = budget
             .concurrency
             .map(|n| Arc::new(Semaphore::new(n.max(1) as usize)));
@@ -71,7 +109,14 @@ impl TenantBudget {
                 paused_until: None,
             }),
             in_flight,
+            tenant: tenant.to_owned(),
+            app: OnceLock::new(),
         }
+    }
+
+    /// Make this tenant's calls count against `app` too (the first app attached stays).
+    pub fn attach_app(&self, app: Arc<AppBudget>) {
+        let _ = self.app.set(app);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Window> {
@@ -96,12 +141,48 @@ impl TenantBudget {
     /// Count a call if it fits now; otherwise say how long to wait.
     fn try_take(&self, now_ms: u64) -> Result<Option<Duration>, DayExhausted> {
         let mut w = self.lock();
-        if now_ms >= w.day_start + DAY_MS {
-            w.day_start = now_ms;
+        let app = self.app.get();
+        let until = match self.next_start(&mut w, now_ms)? {
+            Some(until) => Some(until),
+            None => app.and_then(|app| app.try_take(&self.tenant, now_ms)),
+        };
+        match until {
+            Some(until) => Ok(Some(Duration::from_millis(until.saturating_sub(now_ms)))),
+            None => {
+                w.minute.push_back(now_ms);
+                w.day_calls = w.day_calls.saturating_add(1);
+                Ok(None)
+            }
+        }
+    }
+
+    /// When the next call could start, counting nothing: [`Readiness::Now`] when one
+    /// fits at `now_ms`.
+    pub fn ready_at(&self, now_ms: u64) -> Readiness {
+        let mut w = self.lock();
+        match self.next_start(&mut w, now_ms) {
+            Ok(None) => match self
+                .app
+                .get()
+                .and_then(|a| a.ready_at(&self.tenant, now_ms))
+            {
+                None => Readiness::Now,
+                Some(until) => Readiness::At(until),
+            },
+            Ok(Some(until)) => Readiness::At(until),
+            Err(spent) => Readiness::DayExhausted(spent),
+        }
+    }
+
+    /// Roll the windows forward to `now` and say when a call could start: `None` now,
+    /// `Some(ms)` later, or the spent day.
+    fn next_start(&self, w: &mut Window, now: u64) -> Result<Option<u64>, DayExhausted> {
+        if now >= w.day_start.saturating_add(DAY_MS) {
+            w.day_start = now;
             w.day_calls = 0;
         }
         if let Some(until) = w.day_blocked_until {
-            if now_ms < until {
+            if now < until {
                 return Err(DayExhausted { resume_at: until });
             }
             w.day_blocked_until = None;
@@ -110,12 +191,11 @@ impl TenantBudget {
             && w.day_calls >= per_day
         {
             return Err(DayExhausted {
-                resume_at: w.day_start + DAY_MS,
+                resume_at: w.day_start.saturating_add(DAY_MS),
             });
         }
-        let now = now_ms;
         if let Some(until) = w.paused_until.filter(|until| *until > now) {
-            return Ok(Some(Duration::from_millis(until - now)));
+            return Ok(Some(until));
         }
         while w
             .minute
@@ -124,26 +204,21 @@ impl TenantBudget {
         {
             w.minute.pop_front();
         }
+        // At least a few ms ahead, so a waiter never spins on an edge.
+        let later = |at: u64| at.saturating_add(MINUTE_MS).max(now.saturating_add(5));
         if let Some(limit) = self.budget.per_minute.map(|l| l as usize) {
             if w.minute.len() >= limit {
                 // Wait for the oldest call in the window to age out.
-                let oldest = w.minute.front().copied().unwrap_or(now);
-                return Ok(Some(Duration::from_millis(
-                    (oldest + MINUTE_MS).saturating_sub(now).max(5),
-                )));
+                return Ok(Some(later(w.minute.front().copied().unwrap_or(now))));
             }
             if let Some((at, used)) = w.minute_floor
                 && now.saturating_sub(at) < MINUTE_MS
                 && used as usize >= limit
             {
                 // The provider says its window is full: wait until that report ages out.
-                return Ok(Some(Duration::from_millis(
-                    (at + MINUTE_MS).saturating_sub(now).max(5),
-                )));
+                return Ok(Some(later(at)));
             }
         }
-        w.minute.push_back(now);
-        w.day_calls += 1;
         Ok(None)
     }
 
@@ -171,7 +246,9 @@ impl TenantBudget {
         if let Some(remaining) = header(&self.budget.day_remaining_header) {
             match self.budget.per_day {
                 Some(limit) => w.day_calls = w.day_calls.max(limit.saturating_sub(remaining)),
-                None if remaining == 0 => w.day_blocked_until = Some(w.day_start + DAY_MS),
+                None if remaining == 0 => {
+                    w.day_blocked_until = Some(w.day_start.saturating_add(DAY_MS));
+                }
                 None => {}
             }
         }
@@ -231,6 +308,8 @@ impl BudgetOverride {
 #[derive(Debug, Default)]
 pub struct RateBudgets {
     tenants: Mutex<HashMap<(String, String), Arc<TenantBudget>>>,
+    /// App-wide budgets by (plugin, integration).
+    apps: Mutex<HashMap<(String, String), Arc<AppBudget>>>,
     overrides: HashMap<String, BudgetOverride>,
 }
 
@@ -239,6 +318,7 @@ impl RateBudgets {
     pub fn with_overrides(overrides: HashMap<String, BudgetOverride>) -> Self {
         Self {
             tenants: Mutex::default(),
+            apps: Mutex::default(),
             overrides,
         }
     }
@@ -259,9 +339,38 @@ impl RateBudgets {
                     Some(o) => o.apply(budget),
                     None => budget.clone(),
                 };
-                Arc::new(TenantBudget::new(effective, now_ms))
+                Arc::new(TenantBudget::for_tenant(tenant, effective, now_ms))
             })
             .clone()
+    }
+
+    /// The app-wide budget of `integration` under `plugin`, when the manifest names an
+    /// app-level remaining header (otherwise the host keeps none).
+    pub fn app(
+        &self,
+        plugin: &str,
+        integration: &str,
+        budget: &RateBudget,
+    ) -> Option<Arc<AppBudget>> {
+        let header = budget.app_minute_remaining_header.as_deref()?;
+        let mut apps = self.apps.lock().unwrap_or_else(|p| p.into_inner());
+        Some(
+            apps.entry((plugin.to_owned(), integration.to_owned()))
+                .or_insert_with(|| Arc::new(AppBudget::new(header)))
+                .clone(),
+        )
+    }
+
+    /// When `tenant`'s next call under `plugin` could start, counting nothing (see
+    /// [`TenantBudget::ready_at`]).
+    pub fn ready_at(
+        &self,
+        plugin: &str,
+        tenant: &str,
+        budget: &RateBudget,
+        now_ms: u64,
+    ) -> Readiness {
+        self.tenant(plugin, tenant, budget, now_ms).ready_at(now_ms)
     }
 }
 
@@ -320,5 +429,68 @@ mod tests {
         clock.advance(Duration::from_secs(60));
         let freed = tokio::time::timeout(Duration::from_secs(2), b.acquire(&shared)).await;
         assert!(freed.is_ok(), "a minute later the window has room again");
+    }
+
+    #[tokio::test]
+    async fn ready_at_says_when_without_counting() {
+        let clock = ManualClock::new(0);
+        let shared: SharedClock = Arc::new(clock.clone());
+        let b = TenantBudget::new(budget(Some(2), Some(3)), 0);
+        for _ in 0..5 {
+            assert_eq!(b.ready_at(0), Readiness::Now, "asking counts nothing");
+        }
+        b.acquire(&shared).await.expect("1");
+        clock.advance(Duration::from_secs(10));
+        b.acquire(&shared).await.expect("2");
+        assert_eq!(
+            b.ready_at(10_000),
+            Readiness::At(MINUTE_MS),
+            "the first call ages out"
+        );
+        assert_eq!(b.ready_at(MINUTE_MS), Readiness::Now);
+        clock.advance(Duration::from_secs(50));
+        b.acquire(&shared).await.expect("3");
+        assert_eq!(
+            b.ready_at(MINUTE_MS),
+            Readiness::DayExhausted(DayExhausted { resume_at: DAY_MS })
+        );
+        // A provider's report that its window is full, and a pause, hold calls too.
+        let b = TenantBudget::new(budget(Some(60), None), 0);
+        b.observe(&[("X-MinLimit-Remaining".into(), "0".into())], &shared);
+        assert_eq!(b.ready_at(MINUTE_MS + 1), Readiness::At(2 * MINUTE_MS));
+        let b = TenantBudget::new(budget(Some(60), None), 0);
+        b.pause(Duration::from_secs(7), &shared);
+        assert_eq!(b.ready_at(MINUTE_MS), Readiness::At(MINUTE_MS + 7_000));
+    }
+
+    #[test]
+    fn a_tenant_waits_for_its_apps_budget_and_counts_against_it() {
+        let budgets = RateBudgets::default();
+        let mut manifest = budget(Some(60), None);
+        assert!(
+            budgets.app("p", "i", &manifest).is_none(),
+            "no header, no app budget"
+        );
+        manifest.app_minute_remaining_header = Some("x-app".into());
+        let app = budgets.app("p", "i", &manifest).expect("app budget");
+        let same = budgets.app("p", "i", &manifest).expect("app budget");
+        assert!(Arc::ptr_eq(&app, &same), "one per (plugin, integration)");
+        let (t1, t2) = (
+            budgets.tenant("p", "t1", &manifest, 0),
+            budgets.tenant("p", "t2", &manifest, 0),
+        );
+        t1.attach_app(app.clone());
+        t2.attach_app(app.clone());
+        app.observe(&[("X-App".into(), "1".into())], 0);
+        assert_eq!(t1.ready_at(0), Readiness::Now);
+        assert!(t1.try_take(0).expect("day").is_none(), "the one call left");
+        assert_eq!(t2.ready_at(0), Readiness::At(MINUTE_MS), "the app is spent");
+        assert_eq!(t1.calls_in_last_minute(0), 1);
+        assert_eq!(
+            t2.calls_in_last_minute(0),
+            0,
+            "a refused call counts nothing"
+        );
+        assert_eq!(t2.ready_at(MINUTE_MS), Readiness::Now);
     }
 }

@@ -18,6 +18,7 @@
 pub mod broker;
 pub mod budget;
 pub mod clock;
+pub mod flows;
 pub mod http;
 pub mod log;
 pub mod oauth;
@@ -43,8 +44,8 @@ pub struct Capabilities {
     pub clock: SharedClock,
     /// Per-tenant rate budgets.
     pub budgets: Arc<budget::RateBudgets>,
-    /// State writes of calls working for an OAuth flow, held until the flow commits.
-    pub staging: Arc<state::FlowStaging>,
+    /// The OAuth flows being completed: their staged grants and state writes.
+    pub flows: Arc<flows::FlowsInFlight>,
     /// Log lines per connection across calls (a sync run spans many calls).
     pub logs: Arc<log::LogBudgets>,
 }
@@ -56,6 +57,13 @@ impl Capabilities {
         overrides: std::collections::HashMap<String, budget::BudgetOverride>,
     ) -> Self {
         self.budgets = Arc::new(budget::RateBudgets::with_overrides(overrides));
+        self
+    }
+
+    /// Stage OAuth flows' state writes into `flows`: the table the grant service stages
+    /// their grants into, so each flow in flight is one record.
+    pub fn with_flows(mut self, flows: Arc<flows::FlowsInFlight>) -> Self {
+        self.flows = flows;
         self
     }
 
@@ -72,7 +80,7 @@ impl Capabilities {
             state,
             clock,
             budgets: Arc::default(),
-            staging: Arc::default(),
+            flows: Arc::default(),
             logs: Arc::default(),
         }
     }

@@ -167,58 +167,6 @@ impl StateBackend for MemoryState {
     }
 }
 
-/// A staged state change: `Some` sets the value, `None` deletes the key.
-pub type StagedWrite = (String, Option<Vec<u8>>);
-
-/// State writes made while a call works for an OAuth flow. They stay here until the host
-/// accepts the flow's grant, then are applied in the same transaction; a refused flow
-/// drops them, so a failed reconnect leaves the connection's state untouched.
-#[derive(Debug, Default)]
-pub struct FlowStaging {
-    flows: Mutex<HashMap<String, Vec<StagedWrite>>>,
-}
-
-impl FlowStaging {
-    fn with<R>(&self, f: impl FnOnce(&mut HashMap<String, Vec<StagedWrite>>) -> R) -> R {
-        f(&mut self.flows.lock().unwrap_or_else(|p| p.into_inner()))
-    }
-
-    /// Stage a change of `key`, replacing an earlier change of the same key, within
-    /// the per-connection caps (counting staged deletions as keys, so a flow cannot
-    /// grow this map without bound either).
-    fn push(&self, flow: &str, key: String, value: Option<Vec<u8>>) -> Result<(), String> {
-        self.with(|m| {
-            let writes = m.entry(flow.to_owned()).or_default();
-            writes.retain(|(k, _)| *k != key);
-            let usage = writes
-                .iter()
-                .fold(StateUsage::default(), |u, (k, v)| StateUsage {
-                    keys: u.keys + 1,
-                    bytes: u.bytes + (k.len() + v.as_ref().map_or(0, Vec::len)) as u64,
-                });
-            admit(usage, &key, value.as_deref().unwrap_or_default())?;
-            writes.push((key, value));
-            Ok(())
-        })
-    }
-
-    /// The latest staged change of `key` in `flow`, if any.
-    fn lookup(&self, flow: &str, key: &str) -> Option<Option<Vec<u8>>> {
-        self.with(|m| {
-            m.get(flow)?
-                .iter()
-                .rev()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-        })
-    }
-
-    /// Remove and return the writes staged for `flow`, oldest first.
-    pub fn take(&self, flow: &str) -> Vec<StagedWrite> {
-        self.with(|m| m.remove(flow).unwrap_or_default())
-    }
-}
-
 impl HostState {
     /// The OAuth flow this call works for, if any (its state writes are staged).
     fn staging_flow(&self) -> Option<String> {
@@ -237,7 +185,7 @@ impl HostState {
             return Ok(None);
         };
         if let Some(flow) = self.staging_flow()
-            && let Some(staged) = self.caps.staging.lookup(&flow, &key)
+            && let Some(staged) = self.caps.flows.staged_write(&flow, &key)
         {
             return Ok(staged);
         }
@@ -266,7 +214,7 @@ impl HostState {
             return Err("this call works for no connection, so it has no state".into());
         };
         if let Some(flow) = self.staging_flow() {
-            return self.caps.staging.push(&flow, key, Some(value));
+            return self.caps.flows.push_write(&flow, key, Some(value));
         }
         let backend = self.caps.state.clone();
         let started = std::time::Instant::now();
@@ -293,8 +241,8 @@ impl HostState {
         if let Some(flow) = self.staging_flow() {
             return self
                 .caps
-                .staging
-                .push(&flow, key, None)
+                .flows
+                .push_write(&flow, key, None)
                 .map_err(StateError::TooLarge);
         }
         let backend = self.caps.state.clone();
@@ -350,31 +298,5 @@ mod tests {
             full.contains(&MAX_BYTES_PER_CONNECTION.to_string()),
             "{full}"
         );
-    }
-
-    #[test]
-    fn staged_flow_state_is_capped_and_rewrites_do_not_grow_it() {
-        let staging = FlowStaging::default();
-        for _ in 0..10_000 {
-            staging
-                .push("f", "same".into(), Some(b"v".to_vec()))
-                .expect("rewrite");
-        }
-        assert_eq!(staging.lookup("f", "same"), Some(Some(b"v".to_vec())));
-        for i in 1..MAX_KEYS_PER_CONNECTION {
-            let value = (i % 2 == 0).then(|| b"v".to_vec());
-            staging
-                .push("f", format!("k{i}"), value)
-                .expect("under the cap");
-        }
-        let full = staging
-            .push("f", "k-last".into(), None)
-            .expect_err("over the cap");
-        assert!(full.contains("plugin state is full"), "{full}");
-        assert_eq!(staging.take("f").len() as u64, MAX_KEYS_PER_CONNECTION);
-        let big = vec![0u8; MAX_VALUE_BYTES];
-        let refused =
-            (0..20).find_map(|i| staging.push("g", format!("b{i}"), Some(big.clone())).err());
-        assert!(refused.is_some_and(|e| e.contains("bytes")));
     }
 }

@@ -128,7 +128,27 @@ pub(crate) async fn list(
         .collect();
     let body = serde_json::to_string(&items).unwrap_or_else(|_| "[]".into());
     drop(items);
-    let remaining = st.xero_rate.app_call(&g.client_id, now);
+    // `/connections` carries only the app-wide limit (xero-ruby#128): past it, a 429
+    // naming `appminute`, like the tenant-scoped endpoints.
+    let remaining = match st.xero_rate.try_app_call(&g.client_id, now) {
+        Ok(remaining) => remaining,
+        Err(retry_after) => {
+            *st.counters
+                .xero_rate_limited
+                .entry("appminute".to_owned())
+                .or_default() += 1;
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [
+                    ("x-appminlimit-remaining", "0".to_owned()),
+                    ("x-rate-limit-problem", "appminute".to_owned()),
+                    ("retry-after", retry_after.to_string()),
+                    ("xero-correlation-id", uuid_v4()),
+                ],
+            )
+                .into_response();
+        }
+    };
     (
         [
             ("content-type", "application/json; charset=utf-8".to_owned()),

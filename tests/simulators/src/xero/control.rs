@@ -190,6 +190,20 @@ impl SimControl {
         self.lock().xero_rate.limits = limits;
     }
 
+    /// Gives `tenant` limits of its own (its plan's; the app-wide minute stays shared),
+    /// or with `None` the common ones again. Windows keep their counts.
+    pub fn set_xero_tenant_rate_limits(&self, tenant: &str, limits: Option<RateLimits>) {
+        let mut st = self.lock();
+        match limits {
+            Some(limits) => {
+                st.xero_rate.tenant_limits.insert(tenant.to_owned(), limits);
+            }
+            None => {
+                st.xero_rate.tenant_limits.remove(tenant);
+            }
+        }
+    }
+
     /// Empties every minute and daily window.
     pub fn reset_xero_rate_windows(&self) {
         self.lock().xero_rate.reset_windows();

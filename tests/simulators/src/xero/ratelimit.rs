@@ -13,6 +13,10 @@
 //!
 //! A refused call does not consume quota. Checks run in the order day, minute, app
 //! minute, concurrent; the first exceeded limit names the `X-Rate-Limit-Problem`.
+//!
+//! One tenant may have limits of its own (`SimControl::set_xero_tenant_rate_limits`):
+//! organisations on different plans get different allowances (PROVIDERS.md A4: 1,000
+//! calls a day on the Starter tier), and a test can throttle one tenant hard.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -126,6 +130,8 @@ pub struct TenantUsage {
 #[derive(Debug, Default)]
 pub(crate) struct RateState {
     pub(crate) limits: RateLimits,
+    /// Per-tenant limits replacing `limits` (except the app-wide minute).
+    pub(crate) tenant_limits: HashMap<String, RateLimits>,
     tenants: HashMap<(String, String), TenantWindow>,
     apps: HashMap<String, VecDeque<Millis>>,
 }
@@ -157,7 +163,13 @@ impl RateState {
         anchor: Millis,
         now: Millis,
     ) -> Decision {
-        let l = self.limits;
+        let l = match self.tenant_limits.get(tenant) {
+            Some(own) => RateLimits {
+                app_per_minute: self.limits.app_per_minute,
+                ..*own
+            },
+            None => self.limits,
+        };
         let app = self.apps.entry(client.to_owned()).or_default();
         prune(app, now);
         let w = self
@@ -232,6 +244,19 @@ impl RateState {
         self.limits
             .app_per_minute
             .saturating_sub(u32::try_from(app.len()).unwrap_or(u32::MAX))
+    }
+
+    /// Like [`app_call`](Self::app_call), but refuses the call when the app minute is
+    /// spent: `Err(retry_after_seconds)` (the oldest call's exit from the window), not
+    /// counted; a tenantless call is limited only app-wide.
+    pub(crate) fn try_app_call(&mut self, client: &str, now: Millis) -> Result<u32, i64> {
+        let app = self.apps.entry(client.to_owned()).or_default();
+        prune(app, now);
+        if app.len() >= self.limits.app_per_minute as usize {
+            let oldest = app.front().copied().unwrap_or(now);
+            return Err(seconds_until(oldest + MINUTE, now).min(60));
+        }
+        Ok(self.app_call(client, now))
     }
 
     /// Forgets every window (not the in-progress counts).
@@ -327,5 +352,45 @@ mod tests {
         }
         assert!(matches!(r.admit("a", "t", 0, 11 * DAY), Decision::Admit(_)));
         assert_eq!(r.app_call("a", 11 * DAY), 98);
+        // Tenantless calls are refused once the app minute is spent, and not counted.
+        r.limits.app_per_minute = 3;
+        assert_eq!(r.try_app_call("a", 11 * DAY + 1), Ok(0));
+        assert_eq!(r.try_app_call("a", 11 * DAY + 1_000), Err(59));
+        assert_eq!(r.try_app_call("a", 12 * DAY), Ok(2));
+    }
+
+    #[test]
+    fn one_tenant_may_have_limits_of_its_own() {
+        let mut r = RateState::new(RateLimits::default());
+        r.tenant_limits.insert(
+            "slow".into(),
+            RateLimits {
+                per_minute: 1,
+                app_per_minute: 1,
+                ..RateLimits::default()
+            },
+        );
+        let t0 = 10 * DAY;
+        assert!(matches!(
+            r.admit("a", "slow", 0, t0),
+            Decision::Admit(Remaining { minute: 0, .. })
+        ));
+        r.release("a", "slow");
+        assert!(matches!(
+            r.admit("a", "slow", 0, t0 + 1_000),
+            Decision::Reject {
+                problem: RateProblem::Minute,
+                retry_after: Some(59),
+                ..
+            }
+        ));
+        // Other tenants keep the common limits, and the app-wide minute stays shared.
+        for _ in 0..5 {
+            assert!(matches!(
+                r.admit("a", "fast", 0, t0 + 1_000),
+                Decision::Admit(_)
+            ));
+            r.release("a", "fast");
+        }
     }
 }

@@ -59,6 +59,27 @@ pub(crate) enum Endpoint {
     CreditNotes,
 }
 
+impl Endpoint {
+    /// The endpoint's path under `/api.xro/2.0` (the key of the per-endpoint counters).
+    pub(crate) fn path(self) -> &'static str {
+        match self {
+            Self::Organisation => "/Organisation",
+            Self::Accounts => "/Accounts",
+            Self::TrackingCategories => "/TrackingCategories",
+            Self::Contacts => "/Contacts",
+            Self::Invoices => "/Invoices",
+            Self::BankTransactions => "/BankTransactions",
+            Self::ManualJournals => "/ManualJournals",
+            Self::Journals => "/Journals",
+            Self::TrialBalance => "/Reports/TrialBalance",
+            Self::ProfitAndLoss => "/Reports/ProfitAndLoss",
+            Self::BalanceSheet => "/Reports/BalanceSheet",
+            Self::Payments => "/Payments",
+            Self::CreditNotes => "/CreditNotes",
+        }
+    }
+}
+
 fn any(scopes: &[String], wanted: &[&str]) -> bool {
     scopes.iter().any(|s| wanted.contains(&s.as_str()))
 }
@@ -277,6 +298,12 @@ pub(crate) fn admit(
             *st.counters
                 .xero_data_calls
                 .entry(tenant.clone())
+                .or_default() += 1;
+            *st.counters
+                .xero_endpoint_calls
+                .entry(tenant.clone())
+                .or_default()
+                .entry(endpoint.path().to_owned())
                 .or_default() += 1;
             if let Some(n) = st.xero_expire_after {
                 if n <= 1 {

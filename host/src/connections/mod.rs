@@ -1,20 +1,39 @@
-//! The connection lifecycle: start a connection, complete the consent in the callback,
-//! pick a tenant, reconnect (staged: the new grant replaces the old one only when it
-//! covers the connection's tenant), delete, and keep idle grants alive.
+//! The connection lifecycle, and the only code that changes a connection's state.
+//!
+//! - [`machine`]: the states, the moves allowed between them and [`machine::apply`],
+//!   the single entry point that reads, checks and writes a state with its event in one
+//!   write transaction. Every module below (and `sync`) goes through it.
+//! - this module: the [`ConnectionService`]: start a connection, reconnect (staged:
+//!   the new grant replaces the old one only when it covers the connection's tenant),
+//!   choose a tenant, disable, delete;
+//! - [`callback`]: completing a consent in `/oauth/callback`;
+//! - [`health`]: what a failed plugin call or a refused grant means for a connection
+//!   ([`reasons`]: the texts a person reads);
+//!   [`keep_alive`]: refreshing idle grants before their refresh token dies.
+//!
+//! OAuth itself (tokens, grants, flows, integrations, secrets) is `crate::auth`'s.
+
+pub mod callback;
+pub mod health;
+pub mod keep_alive;
+pub mod machine;
+pub mod reasons;
 
 use std::sync::Arc;
 
 use mooring_store::{
-    Connection, ConnectionState, FlowKind, Integration, Store, StoreError, TenantRef,
+    Cause, Connection, ConnectionState, FlowKind, Integration, Store, StoreError, TenantRef,
 };
 
-use super::flows;
-use super::grants::{GrantService, RefreshWhy, db};
-use super::secrets::new_id;
+use crate::auth::flows;
+use crate::auth::grants::GrantService;
+use crate::auth::secrets::new_id;
 use crate::clock::SharedClock;
 use crate::runtime::overrides::HostOverrides;
 use crate::runtime::types::{ConnectorError, Tenant};
 use crate::runtime::{CallContext, CallError, GrantTarget, Plugin, PluginRegistry, Runtime};
+use crate::store_io::db;
+pub use machine::{Applied, Transition, TransitionError};
 
 /// Why a lifecycle operation failed; each maps to an API error.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +58,41 @@ pub enum LifecycleError {
     Store(#[from] StoreError),
 }
 
+impl From<TransitionError> for LifecycleError {
+    fn from(error: TransitionError) -> Self {
+        match error {
+            TransitionError::NotFound(_) => LifecycleError::NotFound(error.to_string()),
+            TransitionError::TenantTaken(text) => LifecycleError::Conflict(text),
+            TransitionError::StaleGrant(_) => LifecycleError::Conflict(error.to_string()),
+            TransitionError::NotAllowed { .. } | TransitionError::Refused(_) => {
+                LifecycleError::Invalid(error.to_string())
+            }
+            TransitionError::Store(error) => LifecycleError::Store(error),
+        }
+    }
+}
+
+/// Apply `transition` with `edit` (see [`machine::apply`]) in one write transaction
+/// of `store`, on the blocking pool.
+pub(crate) async fn transit(
+    store: &Store,
+    transition: Transition,
+    edit: impl FnOnce(&mooring_store::WriteTx<'_>, &mut Connection) -> Result<(), TransitionError>
+    + Send
+    + 'static,
+) -> Result<Applied, TransitionError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        machine::in_write(&store, |tx| machine::apply(tx, &transition, edit))
+    })
+    .await
+    .map_err(|e| TransitionError::Refused(format!("store task failed: {e}")))?
+}
+
+/// Called with a connection that just became usable (connected, reconnected, tenant
+/// chosen): the sync service queues its first sync.
+pub type ReadyHook = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// How a callback ended, for the page shown to the person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallbackOutcome {
@@ -58,10 +112,15 @@ pub enum CallbackOutcome {
         /// The tenants to choose from.
         choices: Vec<String>,
     },
-    /// The person declined at the provider.
+    /// The provider sent `error=` instead of a code: the person declined
+    /// (`access_denied`) or the provider refused (`invalid_scope`, `server_error`, …).
     Denied {
-        /// The connection (unchanged).
+        /// The connection (its state unchanged).
         connection: String,
+        /// `true` for `access_denied`: the person said no.
+        declined: bool,
+        /// What happened and what to do, for the page and the connection's reason.
+        reason: String,
     },
 }
 
@@ -74,8 +133,8 @@ pub struct ConnectionService {
     pub(crate) grants: Arc<GrantService>,
     pub(crate) clock: SharedClock,
     pub(crate) overrides: HostOverrides,
-    /// Where connections that became active are queued for a sync.
-    pub(crate) queue: crate::sync::SyncQueue,
+    /// Told about connections that became usable.
+    pub(crate) ready: ReadyHook,
 }
 
 pub(crate) fn tenant_ref(t: &Tenant) -> TenantRef {
@@ -111,6 +170,22 @@ pub(crate) fn call_failure(error: CallError) -> LifecycleError {
 impl ConnectionService {
     pub(crate) fn now(&self) -> u64 {
         self.clock.now_millis()
+    }
+
+    /// Apply `transition` with `edit` (see [`machine::apply`]) in one write transaction.
+    pub async fn transition_with(
+        &self,
+        transition: Transition,
+        edit: impl FnOnce(&mooring_store::WriteTx<'_>, &mut Connection) -> Result<(), TransitionError>
+        + Send
+        + 'static,
+    ) -> Result<Applied, TransitionError> {
+        transit(&self.store, transition, edit).await
+    }
+
+    /// Apply `transition` (see [`machine::apply`]) in one write transaction.
+    pub async fn transition(&self, transition: Transition) -> Result<Applied, TransitionError> {
+        self.transition_with(transition, |_, _| Ok(())).await
     }
 
     pub(crate) async fn integration(&self, id: &str) -> Result<Integration, LifecycleError> {
@@ -218,23 +293,12 @@ impl ConnectionService {
             updated_at: now,
             last_sync_at: None,
         };
-        let record = connection.clone();
-        db(&self.store, move |s| {
-            s.write(|tx| {
-                tx.put_connection(&record)?;
-                tx.append_event(&mooring_store::Event {
-                    seq: 0,
-                    at: now,
-                    connection: record.id.clone(),
-                    kind: "created".into(),
-                    from: None,
-                    to: Some(ConnectionState::Pending),
-                    reason: None,
-                })?;
-                Ok(())
-            })
+        let (record, store) = (connection.clone(), self.store.clone());
+        tokio::task::spawn_blocking(move || {
+            machine::in_write(&store, |tx| machine::create(tx, &record))
         })
-        .await?;
+        .await
+        .map_err(|e| LifecycleError::Failed(format!("store task failed: {e}")))??;
         let url = self
             .open_flow(
                 &integration,
@@ -285,7 +349,7 @@ impl ConnectionService {
         id: &str,
         tenant_id: &str,
     ) -> Result<Connection, LifecycleError> {
-        let mut connection = self.connection(id).await?;
+        let connection = self.connection(id).await?;
         if connection.state != ConnectionState::AwaitingTenant {
             return Err(LifecycleError::Invalid(format!(
                 "connection {id} is {}, not awaiting_tenant",
@@ -302,31 +366,88 @@ impl ConnectionService {
                     "tenant {tenant_id:?} is not among this connection's choices"
                 ))
             })?;
-        if let Some(other) = self.bound_elsewhere(&connection, tenant_id).await? {
-            return Err(LifecycleError::Conflict(format!(
-                "organisation '{}' is already connected as connection {other} of this integration",
-                chosen.name
-            )));
-        }
-        connection.tenant = Some(chosen);
-        connection.tenant_choices.clear();
-        let now = self.now();
-        let record = connection.clone();
-        let (updated, _) = db(&self.store, move |s| {
-            s.write(|tx| {
-                tx.put_connection(&record)?;
-                tx.transition_connection(
-                    &record.id,
+        let (tenant, name) = (chosen.id.clone(), chosen.name.clone());
+        let applied = self
+            .transition_with(
+                Transition::new(
+                    id,
                     ConnectionState::Active,
-                    None,
-                    "tenant_selected",
-                    now,
-                )
+                    Cause::TenantSelected,
+                    self.now(),
+                ),
+                move |tx, connection| {
+                    if connection.state != ConnectionState::AwaitingTenant {
+                        return Err(TransitionError::Refused(format!(
+                            "connection {} is {}, not awaiting_tenant",
+                            connection.id, connection.state
+                        )));
+                    }
+                    machine::ensure_tenant_free(tx, connection, &tenant, &name)?;
+                    connection.tenant = Some(chosen);
+                    connection.tenant_choices.clear();
+                    Ok(())
+                },
+            )
+            .await?;
+        let updated = applied.connection().clone();
+        (self.ready)(&updated.id);
+        Ok(updated)
+    }
+
+    /// Set (or with `None` remove) the label of connection `id`: reads and writes only
+    /// that connection's row, in one write transaction. Deleted connections are
+    /// NotFound. The caller validates the label.
+    pub async fn set_label(
+        &self,
+        id: &str,
+        label: Option<String>,
+    ) -> Result<Connection, LifecycleError> {
+        let key = id.to_owned();
+        let now = self.now();
+        db(&self.store, move |s| {
+            s.write(|tx| {
+                let Some(mut connection) = tx
+                    .connection(&key)?
+                    .filter(|c| c.state != ConnectionState::Deleted)
+                else {
+                    return Ok(None);
+                };
+                if connection.label != label {
+                    connection.label = label;
+                    connection.updated_at = now;
+                    tx.put_connection(&connection)?;
+                }
+                Ok(Some(connection))
             })
         })
-        .await?;
-        self.queue.push(&updated.id);
-        Ok(updated)
+        .await?
+        .ok_or_else(|| LifecycleError::NotFound(format!("connection {id:?} does not exist")))
+    }
+
+    /// Disable connection `id` (`true`: it stops syncing and refreshing, its grant
+    /// kept) or enable it again (`false`: it becomes `active`, and its next call finds
+    /// out whether the grant still works). Asking for the state it is in changes nothing.
+    pub async fn set_disabled(
+        &self,
+        id: &str,
+        disabled: bool,
+    ) -> Result<Connection, LifecycleError> {
+        let connection = self.connection(id).await?;
+        if disabled == (connection.state == ConnectionState::Disabled) {
+            return Ok(connection);
+        }
+        let transition = if disabled {
+            Transition::new(id, ConnectionState::Disabled, Cause::Disabled, self.now())
+                .because("disabled by an operator")
+        } else {
+            Transition::new(id, ConnectionState::Active, Cause::Enabled, self.now())
+        };
+        let applied = self.transition(transition).await?;
+        let connection = applied.connection().clone();
+        if !disabled {
+            (self.ready)(&connection.id);
+        }
+        Ok(connection)
     }
 
     /// Revoke at the provider (through the plugin), remove the tokens and plugin state,
@@ -363,91 +484,21 @@ impl ConnectionService {
                 Err(error) => warning = Some(error.to_string()),
             }
         }
-        let now = self.now();
-        let record = connection.clone();
-        let reason = warning.clone();
-        db(&self.store, move |s| {
-            s.write(|tx| {
-                if let Some(grant) = &record.grant {
-                    tx.delete_grant(grant)?;
-                }
-                tx.state_clear(&record.id)?;
-                let mut cleared = record.clone();
-                cleared.grant = None;
-                tx.put_connection(&cleared)?;
-                tx.transition_connection(
-                    &record.id,
-                    ConnectionState::Deleted,
-                    reason.as_deref(),
-                    "deleted",
-                    now,
-                )?;
-                Ok(())
-            })?;
-            if purge {
-                s.purge_records(&record.id)?;
+        let transition = Transition::new(id, ConnectionState::Deleted, Cause::Deleted, self.now())
+            .reason(warning.clone());
+        self.transition_with(transition, |tx, connection| {
+            if let Some(grant) = connection.grant.take() {
+                tx.delete_grant(&grant)?;
             }
+            tx.state_clear(&connection.id)?;
+            tx.remove_stream_schedule(&connection.id)?;
             Ok(())
         })
         .await?;
-        Ok(warning)
-    }
-
-    /// Refresh every grant unused for longer than its plugin's keep-alive period.
-    /// Returns how many were refreshed.
-    pub async fn keep_alive_pass(&self) -> usize {
-        let now = self.now();
-        let connections = match db(&self.store, |s| s.list_connections()).await {
-            Ok(list) => list,
-            Err(error) => {
-                tracing::error!(%error, "keep-alive cannot list connections");
-                return 0;
-            }
-        };
-        let mut refreshed = 0;
-        for connection in connections {
-            if !matches!(
-                connection.state,
-                ConnectionState::Active | ConnectionState::Degraded | ConnectionState::NeedsScope
-            ) {
-                continue;
-            }
-            let Some(grant_id) = connection.grant.clone() else {
-                continue;
-            };
-            let Ok(integration) = self.integration(&connection.integration).await else {
-                continue;
-            };
-            let Ok(plugin) = self.plugin_for(&integration.provider, Some(&connection)) else {
-                continue;
-            };
-            let Some(after) = plugin.info.manifest.token_policy.keep_alive_after else {
-                continue;
-            };
-            let key = grant_id.clone();
-            let Ok(Some(grant)) = db(&self.store, move |s| s.grant(&key)).await else {
-                continue;
-            };
-            if now.saturating_sub(grant.last_refreshed_at.unwrap_or(0)) < after * 1000 {
-                continue;
-            }
-            match self
-                .grants
-                .refresh_grant(
-                    &plugin.info,
-                    &connection.id,
-                    &grant_id,
-                    RefreshWhy::Explicit,
-                    &[],
-                )
-                .await
-            {
-                Ok(_) => refreshed += 1,
-                Err(error) => {
-                    tracing::warn!(connection = %connection.id, ?error, "keep-alive refresh failed")
-                }
-            }
+        if purge {
+            let key = id.to_owned();
+            db(&self.store, move |s| s.purge_records(&key)).await?;
         }
-        refreshed
+        Ok(warning)
     }
 }

@@ -2,15 +2,21 @@
 //! then bind the tenant (one → active, several → a choice) or, on a reconnect, swap
 //! the staged grant in only when it covers the connection's own tenant.
 
-use mooring_store::{Connection, ConnectionState, FlowKind};
+use crate::store_io::db;
+use mooring_store::{Cause, Connection, ConnectionState, EventKind, FlowKind, Grant};
 
-use super::connections::{
-    CallbackOutcome, ConnectionService, LifecycleError, call_failure, tenant_ref,
-};
-use super::grants::{FlowInFlight, StagedGrant, db};
+use super::machine::{self, Transition};
 use super::reasons;
+use super::{CallbackOutcome, ConnectionService, LifecycleError, call_failure, tenant_ref};
+use crate::runtime::capabilities::flows::{FlowInFlight, StagedWrite};
 use crate::runtime::types::Tenant;
 use crate::runtime::{CallContext, GrantTarget};
+
+/// What a code exchange staged: the grant and the plugin's state writes.
+struct Staged {
+    grant: Grant,
+    state_writes: Vec<StagedWrite>,
+}
 
 impl ConnectionService {
     /// Handle `/oauth/callback` with its query parameters.
@@ -54,24 +60,25 @@ impl ConnectionService {
         let connection = self.connection(&flow.connection).await?;
         if let Some(error) = param("error") {
             let description = param("error_description").unwrap_or_default();
-            self.note(
-                &connection.id,
-                "authorization_denied",
-                format!("{error} {description}").trim(),
-            )
-            .await;
+            let refusal = reasons::ProviderRefusal::new(&error, &description);
+            let kind = if refusal.declined() {
+                EventKind::ConnectionAuthorizationDenied
+            } else {
+                EventKind::ConnectionAuthorizationFailed
+            };
+            let reason = refusal.reason();
+            self.note(&connection.id, kind, &reason).await;
             return Ok(CallbackOutcome::Denied {
                 connection: connection.id,
+                declined: refusal.declined(),
+                reason,
             });
         }
         let integration = self.integration(&connection.integration).await?;
         let plugin = self.plugin_for(&integration.provider, Some(&connection))?;
         let kind = flow.kind;
-        self.grants.begin_flow(FlowInFlight {
-            flow,
-            redirect_uri: integration.redirect_uri.clone(),
-            staged: None,
-        });
+        let flows = self.grants.flows_in_flight();
+        flows.begin(FlowInFlight::new(flow, integration.redirect_uri.clone()));
         let ctx = CallContext {
             integration: Some(integration.id.clone()),
             connection: Some(connection.id.clone()),
@@ -82,20 +89,27 @@ impl ConnectionService {
             .runtime
             .complete_authorization(&plugin, ctx, &params)
             .await;
-        let flight = self.grants.end_flow(&state);
-        // Always take the flow's staged state writes, so none outlive the flow.
-        let state_writes = self.runtime.capabilities().staging.take(&state);
+        // Always end the flow, so nothing it staged outlives it.
+        let flight = flows.end(&state);
         let outcome = async {
             let tenants = result.map_err(call_failure)?;
-            let mut staged = flight.and_then(|f| f.staged).ok_or_else(|| {
-                LifecycleError::Failed("the connector finished without exchanging the code".into())
-            })?;
+            let staged = flight
+                .and_then(|f| {
+                    Some(Staged {
+                        grant: f.staged_grant?,
+                        state_writes: f.state_writes,
+                    })
+                })
+                .ok_or_else(|| {
+                    LifecycleError::Failed(
+                        "the connector finished without exchanging the code".into(),
+                    )
+                })?;
             if tenants.is_empty() {
                 return Err(LifecycleError::Failed(
                     "the provider granted access to no organisation".into(),
                 ));
             }
-            staged.state_writes = state_writes;
             match kind {
                 FlowKind::Connect => {
                     self.finish_connect(connection.clone(), tenants, staged)
@@ -109,90 +123,61 @@ impl ConnectionService {
         }
         .await;
         if let Err(error) = &outcome {
-            self.note(&connection.id, "authorization_failed", &error.to_string())
-                .await;
+            self.note(
+                &connection.id,
+                EventKind::ConnectionAuthorizationFailed,
+                &error.to_string(),
+            )
+            .await;
         }
         outcome
     }
 
     /// Record an event that is not a transition.
-    async fn note(&self, connection: &str, kind: &str, reason: &str) {
-        let event = mooring_store::Event {
-            seq: 0,
-            at: self.now(),
-            connection: connection.to_owned(),
-            kind: kind.to_owned(),
-            from: None,
-            to: None,
-            reason: Some(reason.to_owned()),
-        };
-        if let Err(error) = db(&self.store, move |s| s.append_event(&event)).await {
-            tracing::error!(%error, "cannot record an event");
+    async fn note(&self, connection: &str, kind: EventKind, reason: &str) {
+        let (id, reason, now) = (connection.to_owned(), reason.to_owned(), self.now());
+        let store = self.store.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            machine::in_write(&store, |tx| machine::note(tx, &id, kind, &reason, now))
+        })
+        .await;
+        if !matches!(written, Ok(Ok(_))) {
+            tracing::error!(connection, "cannot record an event");
         }
     }
 
-    /// Another live connection of the same integration bound to `tenant`, if any.
-    pub(crate) async fn bound_elsewhere(
-        &self,
-        connection: &Connection,
-        tenant: &str,
-    ) -> Result<Option<String>, LifecycleError> {
-        let (integration, me, tenant) = (
-            connection.integration.clone(),
-            connection.id.clone(),
-            tenant.to_owned(),
-        );
-        Ok(db(&self.store, move |s| {
-            Ok(s.list_connections()?
-                .into_iter()
-                .find(|c| {
-                    c.id != me
-                        && c.integration == integration
-                        && c.state != ConnectionState::Deleted
-                        && c.tenant.as_ref().is_some_and(|t| t.id == tenant)
-                })
-                .map(|c| c.id))
-        })
-        .await?)
-    }
-
-    /// Scopes requested but not granted.
-    fn missing_scopes(requested: &[String], granted: &[String]) -> Vec<String> {
-        requested
+    /// The state a consent leaves a connection in: `active`, or `needs_scope` with the
+    /// scopes it requested and was not granted.
+    fn scope_state(requested: &[String], granted: &[String]) -> (ConnectionState, Option<String>) {
+        let missing: Vec<String> = requested
             .iter()
             .filter(|s| !granted.contains(s))
             .cloned()
-            .collect()
+            .collect();
+        if missing.is_empty() {
+            (ConnectionState::Active, None)
+        } else {
+            (
+                ConnectionState::NeedsScope,
+                Some(reasons::missing_scopes(&missing)),
+            )
+        }
     }
 
     async fn finish_connect(
         &self,
         mut connection: Connection,
         tenants: Vec<Tenant>,
-        staged: StagedGrant,
+        staged: Staged,
     ) -> Result<CallbackOutcome, LifecycleError> {
         if let [only] = tenants.as_slice() {
-            if let Some(other) = self.bound_elsewhere(&connection, &only.id).await? {
-                return Err(LifecycleError::Conflict(format!(
-                    "organisation '{}' is already connected as connection {other} of this integration",
-                    only.name
-                )));
-            }
             connection.tenant = Some(tenant_ref(only));
-            let missing = Self::missing_scopes(&connection.scopes, &staged.grant.scopes);
-            let (state, reason) = if missing.is_empty() {
-                (ConnectionState::Active, None)
-            } else {
-                (
-                    ConnectionState::NeedsScope,
-                    Some(reasons::missing_scopes(&missing)),
-                )
-            };
+            let (state, reason) = Self::scope_state(&connection.scopes, &staged.grant.scopes);
             let name = only.name.clone();
             let id = connection.id.clone();
-            self.commit(connection, staged, None, state, reason, "connected")
+            self.commit(connection, staged, state, reason, Cause::Connected)
                 .await?;
-            self.queue.push(&id);
+            (self.ready)(&id);
             return Ok(CallbackOutcome::Connected {
                 connection: id,
                 tenant: name,
@@ -206,10 +191,9 @@ impl ConnectionService {
         self.commit(
             connection,
             staged,
-            None,
             ConnectionState::AwaitingTenant,
             reason,
-            "tenant_choice",
+            Cause::TenantChoice,
         )
         .await?;
         Ok(CallbackOutcome::ChooseTenant {
@@ -222,7 +206,7 @@ impl ConnectionService {
         &self,
         mut connection: Connection,
         tenants: Vec<Tenant>,
-        staged: StagedGrant,
+        staged: Staged,
     ) -> Result<CallbackOutcome, LifecycleError> {
         let original = connection.tenant.clone().ok_or_else(|| {
             LifecycleError::Invalid("the connection has no tenant to reconnect".into())
@@ -241,20 +225,11 @@ impl ConnectionService {
                 connection.scopes.push(scope.clone());
             }
         }
-        let missing = Self::missing_scopes(&connection.scopes, &staged.grant.scopes);
-        let (state, reason) = if missing.is_empty() {
-            (ConnectionState::Active, None)
-        } else {
-            (
-                ConnectionState::NeedsScope,
-                Some(reasons::missing_scopes(&missing)),
-            )
-        };
-        let old = connection.grant.clone();
+        let (state, reason) = Self::scope_state(&connection.scopes, &staged.grant.scopes);
         let (id, name) = (connection.id.clone(), matching.name.clone());
-        self.commit(connection, staged, old, state, reason, "reconnected")
+        self.commit(connection, staged, state, reason, Cause::Reconnected)
             .await?;
-        self.queue.push(&id);
+        (self.ready)(&id);
         Ok(CallbackOutcome::Connected {
             connection: id,
             tenant: name,
@@ -262,43 +237,45 @@ impl ConnectionService {
         })
     }
 
-    /// In one transaction: store the staged grant and the plugin state written during
-    /// the flow, point the connection at the grant, drop `old_grant`, and move the
-    /// connection to `state` with an event.
+    /// In one transaction, through the state machine: check that no other live
+    /// connection of the integration holds the tenant, store the staged grant and the
+    /// plugin state written during the flow, point the connection at the grant (with the
+    /// tenant, choices and scopes the consent settled), drop the grant it replaces, and
+    /// move it to `state` with its event.
     async fn commit(
         &self,
-        mut connection: Connection,
-        staged: StagedGrant,
-        old_grant: Option<String>,
+        settled: Connection,
+        staged: Staged,
         state: ConnectionState,
         reason: Option<String>,
-        kind: &'static str,
+        cause: Cause,
     ) -> Result<(), LifecycleError> {
-        let now = self.now();
-        let StagedGrant {
+        let Staged {
             grant,
             state_writes,
-            ..
         } = staged;
-        connection.grant = Some(grant.id.clone());
-        db(&self.store, move |s| {
-            s.write(|tx| {
-                tx.put_grant(&grant)?;
-                tx.put_connection(&connection)?;
-                for (key, value) in &state_writes {
-                    match value {
-                        Some(value) => tx.state_set(&connection.id, key, value)?,
-                        None => {
-                            tx.state_delete(&connection.id, key)?;
-                        }
+        let transition = Transition::new(&settled.id, state, cause, self.now()).reason(reason);
+        self.transition_with(transition, move |tx, connection| {
+            if let Some(tenant) = &settled.tenant {
+                machine::ensure_tenant_free(tx, connection, &tenant.id, &tenant.name)?;
+            }
+            tx.put_grant(&grant)?;
+            for (key, value) in &state_writes {
+                match value {
+                    Some(value) => tx.state_set(&connection.id, key, value)?,
+                    None => {
+                        tx.state_delete(&connection.id, key)?;
                     }
                 }
-                if let Some(old) = old_grant.filter(|o| *o != grant.id) {
-                    tx.delete_grant(&old)?;
-                }
-                tx.transition_connection(&connection.id, state, reason.as_deref(), kind, now)?;
-                Ok(())
-            })
+            }
+            if let Some(old) = connection.grant.take().filter(|old| *old != grant.id) {
+                tx.delete_grant(&old)?;
+            }
+            connection.grant = Some(grant.id.clone());
+            connection.tenant = settled.tenant;
+            connection.tenant_choices = settled.tenant_choices;
+            connection.scopes = settled.scopes;
+            Ok(())
         })
         .await?;
         Ok(())
