@@ -296,7 +296,7 @@ impl WebhookService {
             .send()
             .await;
         let duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
-        match sent {
+        let outcome = match sent {
             Ok(response) if response.status().is_success() => Outcome {
                 attempt: DeliveryAttempt {
                     at: started,
@@ -324,7 +324,9 @@ impl WebhookService {
                 };
                 fail(text, None, duration_ms)
             }
-        }
+        };
+        crate::metrics::webhook_delivery(if outcome.ok { "delivered" } else { "failed" });
+        outcome
     }
 
     /// Record an attempt: the delivery's next step and the endpoint's health, in one

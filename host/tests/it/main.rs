@@ -1,7 +1,6 @@
 //! Mooring's integration tests: one binary, real plugin components, real loopback
 //! servers. Modules group the situations by subsystem.
 
-mod app_budget;
 mod at_rest;
 mod binary;
 mod bounds;

@@ -536,7 +536,9 @@ async fn schemathesis_finds_no_server_error_and_no_schema_violation() {
         .arg("run")
         .arg(format!("{}/api/openapi.json", host.base))
         .args(["--header", &format!("Authorization: Bearer {ADMIN}")])
-        .args(["--max-examples", "8", "--seed", "1", "--workers", "2"])
+        // One worker: CPython 3.11 before 3.11.8 can raise a spurious "AST constructor
+        // recursion depth mismatch" when several threads compile at once (gh-106905).
+        .args(["--max-examples", "8", "--seed", "1", "--workers", "1"])
         .args(["--generation-codec", "ascii", "--no-shrink", "--no-color"])
         .args(["--phases", "examples,coverage,fuzzing"])
         .args(["--max-time", "50", "--request-timeout", "20"])
