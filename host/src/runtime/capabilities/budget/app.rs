@@ -1,6 +1,6 @@
 //! App-wide budgets: one per (plugin, integration), since an integration is one OAuth
-//! app at its provider and a provider may limit an app across all its tenants (Xero:
-//! 10,000 calls a minute). The host knows no such number: the budget is fed only by
+//! app at its provider and a provider may limit an app across all its tenants (say,
+//! so many calls a minute). The host knows no such number: the budget is fed only by
 //! the app-level remaining-count header the manifest names
 //! (`rate-budget.app-minute-remaining-header`), so it also sees calls made by other
 //! hosts of the same app.
