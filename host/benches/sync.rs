@@ -24,6 +24,9 @@
 #[path = "../tests/it/harness.rs"]
 #[allow(dead_code)]
 mod harness;
+#[path = "common/measure.rs"]
+#[allow(dead_code)]
+mod measure;
 #[path = "../tests/it/support.rs"]
 #[allow(dead_code)]
 mod support;
@@ -97,13 +100,49 @@ fn disk_usage(host: &harness::Host, id: &str) -> (u64, u64) {
     (blocks.saturating_mul(512), records)
 }
 
+/// Average size of the stored records' JSON, per record, over every stream of `id`.
+fn average_record_bytes(host: &harness::Host, id: &str) -> f64 {
+    let store = &host.app().store;
+    let (mut bytes, mut records) = (0usize, 0usize);
+    for (stream, _) in store.streams(id).expect("streams") {
+        let mut after = 0;
+        loop {
+            let (page, next) = store
+                .records_after(id, &stream, after, 1000)
+                .expect("records");
+            for (_, _, record) in &page {
+                bytes += record.data.len();
+                records += 1;
+            }
+            match next {
+                Some(seq) => after = seq,
+                None => break,
+            }
+        }
+    }
+    bytes as f64 / records.max(1) as f64
+}
+
 fn print_disk_usage(host: &harness::Host, id: &str, when: &str) {
     let (bytes, records) = disk_usage(host, id);
     println!(
-        "  disk after {when}: {:.1} MB allocated for {records} records = {:.0} bytes/record",
+        "  disk after {when}: {:.1} MB allocated for {records} records = {:.0} bytes/record (their JSON: {:.0} bytes/record)",
         bytes as f64 / 1e6,
-        bytes as f64 / records.max(1) as f64
+        bytes as f64 / records.max(1) as f64,
+        average_record_bytes(host, id)
     );
+    if let Ok(space) = host.app().store.space() {
+        println!(
+            "    pages: {} allocated ({} leaf, {} branch) of {} B; stored {:.1} MB, metadata {:.1} MB, fragmented {:.1} MB",
+            space.allocated_pages,
+            space.leaf_pages,
+            space.branch_pages,
+            space.page_size,
+            space.stored_bytes as f64 / 1e6,
+            space.metadata_bytes as f64 / 1e6,
+            space.fragmented_bytes as f64 / 1e6
+        );
+    }
 }
 
 /// Between the two syncs: 1% of the open invoices touched and 0.5% voided (each void
@@ -156,44 +195,20 @@ impl Runtimes {
     }
 }
 
-/// CPU seconds of the whole process (dead threads included).
-fn process_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_comm = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_comm.split_whitespace().collect();
-    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the comm.
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<u64>().ok()))
-        .sum();
-    ticks as f64 / 100.0
-}
-
-/// CPU seconds of the live threads whose name starts with `prefix`.
-fn threads_cpu(prefix: &str) -> f64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return 0.0;
-    };
-    let mut nanos = 0u64;
-    for task in tasks.flatten() {
-        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-        if !comm.starts_with(prefix) {
-            continue;
-        }
-        let schedstat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
-        nanos += schedstat
-            .split_whitespace()
-            .next()
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0);
-    }
-    nanos as f64 / 1e9
-}
-
-/// CPU seconds so far: (host, simulator).
-fn cpu_split() -> (f64, f64) {
-    let sim = threads_cpu("sim");
-    (process_cpu() - sim, sim)
+/// Drive `future` to completion on the host's runtime from a thread named `host-main`
+/// (so that a profile by thread name sees the host alone, whatever polls the future).
+fn on_host_thread<F: std::future::Future + Send>(rt: &Runtimes, future: F) -> F::Output
+where
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("host-main".into())
+            .spawn_scoped(scope, || rt.host.block_on(future))
+            .expect("thread")
+            .join()
+            .expect("host thread")
+    })
 }
 
 fn throughput(rt: &Runtimes) {
@@ -219,9 +234,9 @@ fn throughput(rt: &Runtimes) {
     // Reopen the host on its own runtime: from here on, everything the host does
     // (its HTTP client's connections included) runs on `host` threads.
     rt.host.block_on(host.restart());
-    let (host_before, sim_before) = cpu_split();
-    let (records, calls, elapsed) = rt.host.block_on(full_sync(&host, &id));
-    let (host_after, sim_after) = cpu_split();
+    let (host_before, sim_before) = measure::cpu_split();
+    let (records, calls, elapsed) = on_host_thread(rt, full_sync(&host, &id));
+    let (host_after, sim_after) = measure::cpu_split();
     let host_cpu = host_after - host_before;
     println!("throughput (limits off): {summary:?}");
     println!(
@@ -237,7 +252,7 @@ fn throughput(rt: &Runtimes) {
     );
     print_disk_usage(&host, &id, "the full sync");
     change_some_invoices(&host);
-    let (records, calls, elapsed) = rt.host.block_on(full_sync(&host, &id));
+    let (records, calls, elapsed) = on_host_thread(rt, full_sync(&host, &id));
     println!(
         "  incremental sync: {records} records changed in {:.2} s over {calls} calls",
         elapsed.as_secs_f64()
@@ -246,6 +261,14 @@ fn throughput(rt: &Runtimes) {
 }
 
 fn pacing(rt: &Runtimes) {
+    // `MOORING_BENCH_TRACE=<filter>` logs the host's budget decisions (e.g.
+    // `mooring::runtime::capabilities::budget=debug,mooring::sync::fair=debug`).
+    if let Ok(filter) = std::env::var("MOORING_BENCH_TRACE") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let per_minute = PER_MINUTE.to_string();
     let budget = format!("xero.per_minute={per_minute}");
     let mut host = rt.sim.block_on(harness::Host::start_with(&[(
@@ -255,13 +278,19 @@ fn pacing(rt: &Runtimes) {
     let mut limits = host.sim.xero_rate_limits();
     limits.per_minute = PER_MINUTE;
     host.sim.set_xero_rate_limits(limits);
+    // `MOORING_BENCH_PACING_SIZE` (a preset: small, medium, large) sizes the paced
+    // organisation; medium by default (about 70 calls, three minutes).
+    let size = std::env::var("MOORING_BENCH_PACING_SIZE")
+        .ok()
+        .and_then(|name| OrgSize::preset(&name))
+        .unwrap_or_else(OrgSize::medium);
     host.sim
-        .generate_xero_org(&host.uk, GenerateOptions::new(OrgSize::medium(), 2))
+        .generate_xero_org(&host.uk, GenerateOptions::new(size, 2))
         .expect("generate");
     let id = rt.sim.block_on(host.connect("xero", &[&host.uk], None));
     rt.host.block_on(host.restart());
     let limited_before = host.sim.counters().rate_limited(None);
-    let (records, calls, elapsed) = rt.host.block_on(full_sync(&host, &id));
+    let (records, calls, elapsed) = on_host_thread(rt, full_sync(&host, &id));
     let theoretical = Duration::from_secs_f64(calls as f64 * 60.0 / f64::from(PER_MINUTE));
     // The exact lower bound for a 60-second window: the first PER_MINUTE calls go at
     // once, then each further full budget needs another minute.
@@ -286,6 +315,10 @@ fn main() {
         return;
     }
     let rt = Runtimes::new();
+    if std::env::args().any(|a| a == "--pacing-only") {
+        pacing(&rt);
+        return;
+    }
     throughput(&rt);
     if std::env::args().any(|a| a == "--no-pacing") {
         return;

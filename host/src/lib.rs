@@ -23,6 +23,7 @@ pub mod backends;
 pub mod clock;
 pub mod config;
 pub mod connections;
+pub mod heap_trim;
 pub mod metrics;
 pub mod plugins;
 pub mod reconnect_links;

@@ -138,7 +138,10 @@ async fn stop_requested() {
 async fn run(cli: Cli) -> Result<(), String> {
     let config_file = cli.config.as_deref();
     match cli.command {
-        Command::Serve => serve(Config::load(config_file).map_err(|e| e.to_string())?).await,
+        Command::Serve => {
+            mooring::heap_trim::spawn();
+            serve(Config::load(config_file).map_err(|e| e.to_string())?).await
+        }
         Command::Plugins { host } => {
             let config = Config::load(config_file).map_err(|e| e.to_string())?;
             cli::plugin::plugins(&config, host.url.as_deref(), host.json)

@@ -7,6 +7,9 @@
 //!   `record_dicts`; see [`crate::record_rows`]). Each stream with enough records gets a
 //!   dictionary trained on its first ones. The old tables are dropped; the caller then
 //!   compacts the file so the space comes back.
+//! - **2 → 3**: rows move under rising body numbers (`record_bodies`), with the change
+//!   order per stream in `record_feed` and ids in `record_keys` (see
+//!   [`crate::migrate_v3`]).
 
 use std::collections::BTreeMap;
 
@@ -17,8 +20,8 @@ use crate::error::StoreError;
 use crate::ops::records::{RECORD_DICT_COUNTER, RECORD_STREAM_COUNTER};
 use crate::record_rows::{Codec, DICT_MAX_SAMPLES, StreamRow, train_dictionary, write_row};
 use crate::tables::{
-    RECORD_DICTS, RECORD_IDS, RECORD_ROWS, RECORD_STREAMS, V1_RECORD_CHANGES, V1_RECORDS,
-    V1_STREAM_STATS, decode, next_counter,
+    RECORD_DICTS, RECORD_STREAMS, V1_RECORD_CHANGES, V1_RECORDS, V1_STREAM_STATS, V2_RECORD_IDS,
+    V2_RECORD_ROWS, decode, next_counter,
 };
 
 /// Upgrades the tables of a file at schema version `from` to the current one, in `txn`.
@@ -26,6 +29,9 @@ use crate::tables::{
 pub(crate) fn upgrade(txn: &WriteTransaction, from: u32) -> Result<(), StoreError> {
     if from <= 1 {
         v1_to_v2(txn)?;
+    }
+    if from <= 2 {
+        crate::migrate_v3::v2_to_v3(txn)?;
     }
     Ok(())
 }
@@ -229,7 +235,7 @@ impl Writer<'_> {
             encoding,
             &self.body,
         );
-        let mut rows = self.txn.open_table(RECORD_ROWS)?;
+        let mut rows = self.txn.open_table(V2_RECORD_ROWS)?;
         if rows
             .insert((row.no, record.seq), self.row.as_slice())?
             .is_some()
@@ -240,7 +246,7 @@ impl Writer<'_> {
             ));
         }
         self.txn
-            .open_table(RECORD_IDS)?
+            .open_table(V2_RECORD_IDS)?
             .insert((row.no, pending.id.as_str()), record.seq)?;
         Ok(())
     }

@@ -1,8 +1,11 @@
-//! The on-disk form of synced records (schema 2): per-stream counters, one row of bytes
+//! The on-disk form of synced records (schema 3): per-stream counters, one row of bytes
 //! per record holding its flags, id and body, and the zstd codec with per-stream
 //! dictionaries.
 //!
-//! A row, under `(stream number, seq)` in [`RECORD_ROWS`](crate::tables::RECORD_ROWS):
+//! A row is stored under a body number in [`RECORD_BODIES`](crate::tables::RECORD_BODIES)
+//! (numbers rise with every write, so concurrent streams append at the end of one tree);
+//! [`RECORD_FEED`](crate::tables::RECORD_FEED) maps `(stream number, seq)` to it and
+//! [`RECORD_KEYS`](crate::tables::RECORD_KEYS) maps `(stream number, id)` to both:
 //!
 //! | bytes | meaning |
 //! |---|---|
@@ -291,13 +294,15 @@ impl Codec {
                 e.insert(c)
             }
         };
+        // Straight into `out` (its capacity is kept across the page's records).
+        out.reserve(zstd::zstd_safe::compress_bound(data.len()));
         let compressed = compressor
-            .compress(data.as_bytes())
+            .compress_to_buffer(data.as_bytes(), out)
             .map_err(zstd_error("compressing a record"))?;
-        if compressed.len() < data.len() {
-            out.extend_from_slice(&compressed);
+        if compressed < data.len() {
             Ok(Encoding::Zstd(dict))
         } else {
+            out.clear();
             out.extend_from_slice(data.as_bytes());
             Ok(Encoding::Raw)
         }

@@ -16,8 +16,9 @@ use crate::tables::{self, META, decode, encode};
 pub const DEFAULT_DB_FILE: &str = "mooring.redb";
 
 /// The schema version this build reads and writes. Files of an older version are
-/// migrated when opened (see `migrate.rs`): 2 stores records as compressed binary rows.
-pub const SCHEMA_VERSION: u32 = 2;
+/// migrated when opened (see `migrate.rs`): 2 stores records as compressed binary rows,
+/// 3 keys them by rising body numbers.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The oldest schema version this build migrates from.
 const OLDEST_MIGRATED: u32 = 1;
@@ -43,6 +44,27 @@ struct Inner {
     db: Database,
     cipher: Cipher,
     path: PathBuf,
+}
+
+/// Page usage of the database file (see [`Store::space`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpaceStats {
+    /// Height of the tallest table's B-tree.
+    pub tree_height: u32,
+    /// Pages in use.
+    pub allocated_pages: u64,
+    /// Leaf pages of every table.
+    pub leaf_pages: u64,
+    /// Branch pages of every table.
+    pub branch_pages: u64,
+    /// Bytes of keys and values stored.
+    pub stored_bytes: u64,
+    /// Bytes of page headers and other bookkeeping.
+    pub metadata_bytes: u64,
+    /// Bytes allocated but holding nothing (partly filled pages).
+    pub fragmented_bytes: u64,
+    /// Page size in bytes.
+    pub page_size: usize,
 }
 
 /// One write transaction, for composing several operations atomically
@@ -102,6 +124,24 @@ impl Store {
     /// The database file's path.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// How the file's pages are used, by redb's own accounting (one short write
+    /// transaction, aborted): what a disk figure is made of.
+    pub fn space(&self) -> Result<SpaceStats, StoreError> {
+        let txn = self.inner.db.begin_write()?;
+        let stats = txn.stats()?;
+        txn.abort()?;
+        Ok(SpaceStats {
+            tree_height: stats.tree_height(),
+            allocated_pages: stats.allocated_pages(),
+            leaf_pages: stats.leaf_pages(),
+            branch_pages: stats.branch_pages(),
+            stored_bytes: stats.stored_bytes(),
+            metadata_bytes: stats.metadata_bytes(),
+            fragmented_bytes: stats.fragmented_bytes(),
+            page_size: stats.page_size(),
+        })
     }
 
     /// The cipher for sealing and opening secrets with this store's key.

@@ -70,12 +70,29 @@ pub(crate) const CURSORS: TableDefinition<(&str, &str), &str> = TableDefinition:
 /// stream's number, last seq, live and tombstone counts, dictionary and last training.
 pub(crate) const RECORD_STREAMS: TableDefinition<(&str, &str), crate::record_rows::StreamValue> =
     TableDefinition::new("record_streams");
-/// (stream number, seq) → a record row (see [`crate::record_rows`]): the records of a
-/// stream in change order, so the change feed is one range scan.
-pub(crate) const RECORD_ROWS: TableDefinition<(u64, u64), &[u8]> =
+/// (integration, tenant id, connection id) → (): every connection that is bound to a
+/// tenant and not deleted, so "who holds this organisation" is one range read instead
+/// of a scan of every connection.
+pub(crate) const CONNECTION_TENANTS: TableDefinition<(&str, &str, &str), ()> =
+    TableDefinition::new("connection_tenants");
+/// (stream number, seq) → body number: the records of a stream in change order, so the
+/// change feed is one range scan.
+pub(crate) const RECORD_FEED: TableDefinition<(u64, u64), u64> =
+    TableDefinition::new("record_feed");
+/// body number → a record row (see [`crate::record_rows`]). Body numbers only rise as
+/// pages commit, so rows of streams synced at the same time still append at the end of
+/// the tree and its pages stay full.
+pub(crate) const RECORD_BODIES: TableDefinition<u64, &[u8]> = TableDefinition::new("record_bodies");
+/// (stream number, record id) → (seq, body number) of its row.
+pub(crate) const RECORD_KEYS: TableDefinition<(u64, &str), (u64, u64)> =
+    TableDefinition::new("record_keys");
+/// Schema 2: (stream number, seq) → a record row. Read and dropped by the migration to
+/// schema 3.
+pub(crate) const V2_RECORD_ROWS: TableDefinition<(u64, u64), &[u8]> =
     TableDefinition::new("record_rows");
-/// (stream number, record id) → seq of its row.
-pub(crate) const RECORD_IDS: TableDefinition<(u64, &str), u64> = TableDefinition::new("record_ids");
+/// Schema 2: (stream number, record id) → seq. Dropped by the migration to schema 3.
+pub(crate) const V2_RECORD_IDS: TableDefinition<(u64, &str), u64> =
+    TableDefinition::new("record_ids");
 /// dictionary id → zstd dictionary trained on one stream's records.
 pub(crate) const RECORD_DICTS: TableDefinition<u64, &[u8]> = TableDefinition::new("record_dicts");
 /// Schema 1: (connection, stream, record id) → JSON `StoredRecord`. Read and dropped by
@@ -140,8 +157,10 @@ pub(crate) fn create_all(txn: &WriteTransaction) -> Result<(), StoreError> {
     txn.open_table(CURSORS)?;
     txn.open_table(CURSOR_FORMATS)?;
     txn.open_table(RECORD_STREAMS)?;
-    txn.open_table(RECORD_ROWS)?;
-    txn.open_table(RECORD_IDS)?;
+    txn.open_table(CONNECTION_TENANTS)?;
+    txn.open_table(RECORD_FEED)?;
+    txn.open_table(RECORD_BODIES)?;
+    txn.open_table(RECORD_KEYS)?;
     txn.open_table(RECORD_DICTS)?;
     txn.open_table(SYNC_RUNS)?;
     txn.open_table(EVENTS)?;

@@ -150,25 +150,19 @@ pub async fn list(
         .as_deref()
         .map(|c| CONNECTIONS.parse_id(c))
         .transpose()?;
-    let all = db(&app.store, |s| s.list_connections())
-        .await
-        .map_err(ApiError::internal)?;
-    let wanted: Vec<ConnectionView> = all
-        .iter()
-        .filter(|c| after.as_ref().is_none_or(|a| c.id.as_str() > a.as_str()))
-        .filter(|c| match query.state {
-            Some(state) => c.state == state,
-            None => c.state != ConnectionState::Deleted,
+    let (state, integration) = (query.state, query.integration.clone());
+    let found = db(&app.store, move |s| {
+        s.connections_after(after.as_deref(), limit.saturating_add(1), |c| {
+            let state_matches = match state {
+                Some(state) => c.state == state,
+                None => c.state != ConnectionState::Deleted,
+            };
+            state_matches && integration.as_ref().is_none_or(|i| *i == c.integration)
         })
-        .filter(|c| {
-            query
-                .integration
-                .as_ref()
-                .is_none_or(|i| *i == c.integration)
-        })
-        .take(limit.saturating_add(1))
-        .map(ConnectionView::from)
-        .collect();
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let wanted: Vec<ConnectionView> = found.iter().map(ConnectionView::from).collect();
     let (items, next_cursor) = pagination::page(wanted, limit, |c| CONNECTIONS.id_cursor(&c.id));
     Ok(Paged { items, next_cursor })
 }

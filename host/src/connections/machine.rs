@@ -272,12 +272,22 @@ pub fn ensure_tenant_free(
     tenant: &str,
     tenant_name: &str,
 ) -> Result<(), TransitionError> {
-    let holder = tx.connections()?.into_iter().find(|c| {
-        c.id != connection.id
-            && c.integration == connection.integration
-            && c.state != Deleted
-            && c.tenant.as_ref().is_some_and(|t| t.id == tenant)
-    });
+    // The store's tenant index names the candidates; each is read back and checked, so
+    // the index only ever narrows the search.
+    let mut holder = None;
+    for id in tx.tenant_holders(&connection.integration, tenant)? {
+        if id == connection.id {
+            continue;
+        }
+        if let Some(other) = tx.connection(&id)?
+            && other.state != Deleted
+            && other.integration == connection.integration
+            && other.tenant.as_ref().is_some_and(|t| t.id == tenant)
+        {
+            holder = Some(other);
+            break;
+        }
+    }
     match holder {
         Some(other) => Err(TransitionError::TenantTaken(format!(
             "organisation '{tenant_name}' is already connected as connection {} of this integration",

@@ -5,6 +5,14 @@
 //! is `degraded` until its resume time (every stream of it waits in the timetable
 //! until then), then carries on from its last cursor.
 //!
+//! **Streams of one connection** ([`SyncService::sync_connection`]) run concurrently, up
+//! to the tenant's concurrency budget (the manifest's `rate-budget.concurrency`; one at
+//! a time when it names none), and start in priority order: the manifest's stream
+//! order, which is the plugin's statement of what matters first. Each stream starts
+//! (its run row written) before the next one is launched, so run ids follow that order.
+//! Every request still takes a slot of the tenant's budget, so a deployment override
+//! that lowers the concurrency keeps requests within it.
+//!
 //! Crash and shutdown: at start, runs a crash cut off are closed as `interrupted`
 //! ([`SyncService::close_interrupted_runs`]); on shutdown ([`SyncService::shutdown`])
 //! nothing new starts, each run in flight stops after the page it is on (committed or,
@@ -58,6 +66,8 @@ pub struct SyncService {
     /// Calls of `sync_stream` in progress (counted before they check for a shutdown,
     /// so a shutdown that sees none knows no run can still start).
     in_flight: AtomicUsize,
+    /// The most streams one `sync_connection` has run at once since start.
+    streams_peak: AtomicUsize,
 }
 
 /// Counts one `sync_stream` call in progress; uncounts on drop.
@@ -104,6 +114,7 @@ impl SyncService {
             failures: Mutex::new(HashMap::new()),
             stop: watch::channel(false).0,
             in_flight: AtomicUsize::new(0),
+            streams_peak: AtomicUsize::new(0),
         })
     }
 
@@ -216,8 +227,11 @@ impl SyncService {
         self.hold_until(connection, resume_at).await;
     }
 
-    /// Sync `streams` (all the connection's syncable streams when `None`) one after the
-    /// other; stops at the first stream that breaks the connection.
+    /// Sync `streams` (all the connection's syncable streams when `None`), several at
+    /// once up to the tenant's concurrency budget, started in the given (manifest,
+    /// priority) order; no stream starts once one could not run (its error is
+    /// returned) or a failed run left the connection no longer active. The runs come
+    /// back in the order of `streams`.
     pub async fn sync_connection(
         self: &Arc<Self>,
         connection: &str,
@@ -227,13 +241,96 @@ impl SyncService {
             Some(list) => list,
             None => self.syncable_streams(connection).await?,
         };
-        let (runs, stopped, _) = self
-            .run_streams(connection, streams, &mut fair::Slot::none())
-            .await;
+        let limit = self.stream_concurrency(connection).await;
+        let mut pending = streams.into_iter().enumerate();
+        let mut set = tokio::task::JoinSet::new();
+        let mut runs: Vec<(usize, mooring_store::SyncRun)> = Vec::new();
+        let mut stopped: Option<SyncError> = None;
+        let mut broken = false;
+        loop {
+            while set.len() < limit && stopped.is_none() && !broken {
+                let Some((index, stream)) = pending.next() else {
+                    break;
+                };
+                let (service, id) = (self.clone(), connection.to_owned());
+                let (started, is_started) = tokio::sync::oneshot::channel();
+                set.spawn(async move {
+                    let mut slot = fair::Slot::none();
+                    let result = service
+                        .sync_stream_started(&id, &stream, &mut slot, Some(started))
+                        .await;
+                    (index, result)
+                });
+                self.streams_peak.fetch_max(set.len(), Ordering::SeqCst);
+                // The next stream is launched once this one has started (or given up).
+                let _ = is_started.await;
+            }
+            let Some(joined) = set.join_next().await else {
+                break;
+            };
+            let (index, result) = match joined {
+                Ok(done) => done,
+                Err(error) => {
+                    stopped.get_or_insert(SyncError::NotSyncable(format!(
+                        "a stream's run ended abnormally: {error}"
+                    )));
+                    continue;
+                }
+            };
+            match result {
+                Ok(run) => {
+                    if run.error.is_some() && !broken {
+                        let state = self
+                            .connections
+                            .connection(connection)
+                            .await
+                            .map(|c| c.state)
+                            .ok();
+                        broken = state != Some(ConnectionState::Active);
+                    }
+                    runs.push((index, run));
+                }
+                Err(error) => {
+                    stopped.get_or_insert(error);
+                }
+            }
+        }
         match stopped {
             Some(error) => Err(error),
-            None => Ok(runs),
+            None => {
+                runs.sort_by_key(|(index, _)| *index);
+                Ok(runs.into_iter().map(|(_, run)| run).collect())
+            }
         }
+    }
+
+    /// The most streams one [`sync_connection`](Self::sync_connection) has run at once
+    /// since the host started.
+    pub fn peak_concurrent_streams(&self) -> usize {
+        self.streams_peak.load(Ordering::SeqCst)
+    }
+
+    /// How many streams of `connection` may run at once: its plugin's per-tenant
+    /// concurrency budget (at least 1; 1 when the manifest names none).
+    async fn stream_concurrency(&self, connection: &str) -> usize {
+        let Ok(conn) = self.connections.connection(connection).await else {
+            return 1;
+        };
+        let integration = db(&self.store, {
+            let id = conn.integration.clone();
+            move |s| s.integration(&id)
+        })
+        .await;
+        let Ok(Some(integration)) = integration else {
+            return 1;
+        };
+        self.connections
+            .plugin_for(&integration.provider, Some(&conn))
+            .ok()
+            .and_then(|p| p.info.manifest.rate_budget.concurrency)
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(1)
+            .max(1)
     }
 
     /// Run `streams` one after the other with `slot` (given back while a run waits on

@@ -89,6 +89,19 @@ impl SyncService {
         stream: &str,
         slot: &mut super::fair::Slot,
     ) -> Result<SyncRun, SyncError> {
+        self.sync_stream_started(connection, stream, slot, None)
+            .await
+    }
+
+    /// [`sync_stream_with`](Self::sync_stream_with), sending on `started` once the run
+    /// is recorded (dropping it unsent when the stream cannot run).
+    pub(crate) async fn sync_stream_started(
+        self: &Arc<Self>,
+        connection: &str,
+        stream: &str,
+        slot: &mut super::fair::Slot,
+        started: Option<tokio::sync::oneshot::Sender<()>>,
+    ) -> Result<SyncRun, SyncError> {
         let _in_flight = super::InFlight::enter(self);
         if self.is_stopping() {
             return Err(SyncError::NotSyncable("the host is shutting down".into()));
@@ -177,6 +190,9 @@ impl SyncService {
         };
         let record = run.clone();
         run.id = db(&self.store, move |s| s.append_sync_run(&record)).await?;
+        if let Some(started) = started {
+            let _ = started.send(());
+        }
         let mut ctx = CallContext::for_connection(&integration.id, connection);
         ctx.tenant = Some(tenant.id.clone());
         // The manifest's cursor-field names the cursor's format: a version that changes

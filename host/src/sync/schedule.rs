@@ -356,8 +356,16 @@ impl SyncService {
                 service.load_schedule().await;
             }
             let mut stopping = service.stopping();
+            // The scheduler's runs belong to it: a scheduler that is aborted (its
+            // handle, or the host dropped without a shutdown) takes the runs it
+            // started with it, so no run it started can outlive it and write due times
+            // behind the back of a host reopened on the same store.
+            let mut runs = tokio::task::JoinSet::new();
             loop {
+                while runs.try_join_next().is_some() {}
                 if service.is_stopping() {
+                    // Runs stop after their page on a shutdown: let them close.
+                    while runs.join_next().await.is_some() {}
                     tracing::info!("scheduler stopped: the host is shutting down");
                     return;
                 }
@@ -365,7 +373,7 @@ impl SyncService {
                 let (work, sleep) = service.take_work(now, options.on_interval);
                 for (connection, work) in work {
                     let (service, slots) = (service.clone(), slots.clone());
-                    tokio::spawn(async move {
+                    runs.spawn(async move {
                         service.run_scheduled(&connection, work, slots).await;
                     });
                 }

@@ -1,6 +1,7 @@
 //! Mooring's integration tests: one binary, real plugin components, real loopback
 //! servers. Modules group the situations by subsystem.
 
+mod app_budget;
 mod at_rest;
 mod binary;
 mod bounds;
@@ -15,6 +16,7 @@ mod harness;
 mod lifecycle;
 mod observability;
 mod openapi;
+mod pacing;
 mod page;
 mod page_browser;
 mod plugin_lifecycle;
@@ -25,6 +27,7 @@ mod reconnect_links;
 mod refresh_ahead;
 mod runtime;
 mod scheduling;
+mod stream_concurrency;
 mod support;
 mod sync;
 mod transient;

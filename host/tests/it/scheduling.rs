@@ -274,7 +274,6 @@ async fn over_a_simulated_day_each_stream_is_fetched_at_its_own_interval() {
     assert_eq!(host.sim.counters().rate_limited(None), 0);
 }
 
-#[ignore = "flaky: after the second restart all missed due times are sometimes equal (the connection-wide entry); under investigation"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn due_times_survive_a_restart_and_missed_ones_are_spread() {
     let mut host = Host::start().await;

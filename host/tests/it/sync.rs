@@ -10,7 +10,7 @@ use mooring_simulators::Provider;
 use mooring_simulators::xero::data::size::{GenerateOptions, OrgSize};
 use serde_json::{Value, json};
 
-use crate::harness::{Host, USER};
+use crate::harness::{Host, USER, XERO_CLIENT};
 
 /// (stream, truth accessor, id field, status field, statuses that are tombstones)
 type StreamRule = (
@@ -371,13 +371,13 @@ async fn a_connect_queues_a_sync_and_a_started_scheduler_resumes_every_due_strea
         .expect("data");
     let queue_only = host.app().sync.spawn_scheduler(false);
     let id = host.connect("xero", &[&host.uk], None).await;
-    // Nobody asked for a sync: the connect queued one.
+    // Nobody asked for a sync: the connect queued one, of every stream.
     wait_for("the first sync", || {
         host.app().store.list_sync_runs(&id, 100).is_ok_and(|runs| {
-            runs.iter()
-                .filter(|r| r.finished_at.is_some() && r.error.is_none())
-                .count()
-                >= 9
+            RULES.iter().all(|(stream, ..)| {
+                runs.iter()
+                    .any(|r| r.stream == *stream && r.finished_at.is_some() && r.error.is_none())
+            })
         })
     })
     .await;
@@ -451,40 +451,60 @@ async fn the_remaining_count_headers_pace_the_host_before_the_provider_must_refu
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_from_the_provider_is_waited_out_and_the_run_completes() {
     let host = Host::start().await;
+    host.sim.clock().freeze();
     host.sim
         .generate_xero_org(&host.usa, GenerateOptions::new(OrgSize::small(), 5))
         .expect("data");
-    let uk = host.connect("xero", &[&host.uk], None).await;
     let usa = host.connect("xero", &[&host.usa], None).await;
-    // Xero's app-wide minute limit spans every tenant, so one tenant's budget cannot
-    // foresee it: calls for UK Ltd use it up...
+    // Xero's app-wide minute spans every process of the app. Another process of the
+    // same app (the simulator's control stands in for it) spends all of it, which this
+    // host cannot foresee: it last heard of the app's minute over a minute ago, when
+    // the connect's calls (aged out here) were answered.
     let mut limits = host.sim.xero_rate_limits();
     limits.app_per_minute = 3;
     host.sim.set_xero_rate_limits(limits);
-    // (The connects' /connections calls count towards that minute too: let them age out.)
     host.advance(Duration::from_secs(61));
-    for _ in 0..3 {
-        host.probe(&uk, "organisation")
-            .await
-            .expect("within the app's minute");
-    }
-    // ...and 59 s later USA Inc's sync meets `429 Retry-After: 1`, waits, and completes.
-    host.advance(Duration::from_secs(59));
+    host.sim.spend_xero_app_minute(XERO_CLIENT.0, 3);
     let limited = host.sim.counters().rate_limited(Some("appminute"));
-    let runs = host
-        .api_ok(
-            "POST",
-            &format!("/api/connections/{usa}/sync"),
-            Some(json!({"streams": ["organisation", "accounts"]})),
-        )
-        .await;
+    let path = format!("/api/connections/{usa}/sync");
+    let sync = host.api_ok(
+        "POST",
+        &path,
+        Some(json!({"streams": ["organisation", "accounts"]})),
+    );
+    let drive = async {
+        // USA Inc's sync meets `429 Retry-After: 60`...
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while host.sim.counters().rate_limited(Some("appminute")) == limited {
+            assert!(std::time::Instant::now() < deadline, "no 429 came");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // ...and waits: while the clock stands still, it asks nothing more.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let refused = host.sim.counters().rate_limited(Some("appminute"));
+        let calls = host.sim.counters().data_calls(&host.usa);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            host.sim.counters().rate_limited(Some("appminute")),
+            refused,
+            "no retry before the time the provider gave"
+        );
+        assert_eq!(host.sim.counters().data_calls(&host.usa), calls);
+        // Once that time has come, it carries on.
+        host.advance(Duration::from_secs(61));
+        host.app().sync.wake_scheduler();
+        refused
+    };
+    let (runs, refused) = tokio::join!(sync, drive);
     assert!(errors(&runs).is_empty(), "{:?}", errors(&runs));
-    assert!(
-        host.sim.counters().rate_limited(Some("appminute")) > limited,
-        "the provider did say 429"
+    assert!(refused > limited, "the provider did say 429");
+    assert_eq!(
+        host.sim.counters().rate_limited(None),
+        refused,
+        "no 429 after the wait"
     );
     assert_eq!(host.connection(&usa).await["state"], "active");
     assert!(

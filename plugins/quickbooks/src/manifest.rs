@@ -84,6 +84,20 @@ mod tests {
         assert_eq!(m.streams[0].primary_key, "Id");
         assert_eq!(m.streams.len(), STREAMS.len());
         let names: Vec<&str> = m.streams.iter().map(|s| s.name.as_str()).collect();
+        // Priority order: accounts and company facts, the ledger, then the rest.
+        assert_eq!(
+            names[..8],
+            [
+                "accounts",
+                "companyinfo",
+                "preferences",
+                "journal_entries",
+                "general_ledger",
+                "trial_balance",
+                "common.accounts",
+                "common.actuals"
+            ]
+        );
         for name in [
             "companyinfo",
             "preferences",

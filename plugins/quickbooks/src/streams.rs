@@ -54,14 +54,37 @@ const HOUR: u32 = 3600;
 const QUARTER: u32 = 900;
 const DAY: u32 = 86_400;
 
-/// Every stream, in manifest order.
+/// Every stream, in manifest order, which is the order of priority the host starts a
+/// company's streams in (several at once, up to the realm's concurrency): the chart of
+/// accounts and company facts, then the ledger (journal entries, general ledger, trial
+/// balance) and the common model built on them, then reports, then transactions and
+/// name lists.
 pub const STREAMS: &[StreamDef] = &[
     s("accounts", "Account", Kind::NameList, HOUR),
     s("companyinfo", "CompanyInfo", Kind::CompanyInfo, HOUR),
     s("preferences", "Preferences", Kind::Preferences, HOUR),
-    s("customers", "Customer", Kind::NameList, QUARTER),
-    s("vendors", "Vendor", Kind::NameList, QUARTER),
-    s("items", "Item", Kind::NameList, HOUR),
+    s(
+        "journal_entries",
+        "JournalEntry",
+        Kind::Transaction,
+        QUARTER,
+    ),
+    s("general_ledger", "GeneralLedger", Kind::GeneralLedger, DAY),
+    s("trial_balance", "TrialBalance", Kind::TrialBalance, HOUR),
+    s("common.accounts", "Account", Kind::CommonAccounts, HOUR),
+    s(
+        "common.actuals",
+        "ProfitAndLoss+BalanceSheet",
+        Kind::CommonActuals,
+        HOUR,
+    ),
+    s(
+        "profit_and_loss",
+        "ProfitAndLoss",
+        Kind::ProfitAndLoss,
+        HOUR,
+    ),
+    s("balance_sheet", "BalanceSheet", Kind::BalanceSheet, HOUR),
     s("invoices", "Invoice", Kind::Transaction, QUARTER),
     s("sales_receipts", "SalesReceipt", Kind::Transaction, QUARTER),
     s("credit_memos", "CreditMemo", Kind::Transaction, QUARTER),
@@ -72,28 +95,9 @@ pub const STREAMS: &[StreamDef] = &[
     s("purchases", "Purchase", Kind::Transaction, QUARTER),
     s("deposits", "Deposit", Kind::Transaction, QUARTER),
     s("transfers", "Transfer", Kind::Transaction, QUARTER),
-    s(
-        "journal_entries",
-        "JournalEntry",
-        Kind::Transaction,
-        QUARTER,
-    ),
-    s("trial_balance", "TrialBalance", Kind::TrialBalance, HOUR),
-    s(
-        "profit_and_loss",
-        "ProfitAndLoss",
-        Kind::ProfitAndLoss,
-        HOUR,
-    ),
-    s("balance_sheet", "BalanceSheet", Kind::BalanceSheet, HOUR),
-    s("general_ledger", "GeneralLedger", Kind::GeneralLedger, DAY),
-    s("common.accounts", "Account", Kind::CommonAccounts, HOUR),
-    s(
-        "common.actuals",
-        "ProfitAndLoss+BalanceSheet",
-        Kind::CommonActuals,
-        HOUR,
-    ),
+    s("customers", "Customer", Kind::NameList, QUARTER),
+    s("vendors", "Vendor", Kind::NameList, QUARTER),
+    s("items", "Item", Kind::NameList, HOUR),
 ];
 
 /// The stream called `name`.

@@ -42,6 +42,7 @@
 //! | [`cursor`] | pure, provider-neutral cursors: [`cursor::Paged`] (keyset paging under a modified-since bound), [`cursor::Modified`], [`cursor::Offset`], [`cursor::Snapshot`] |
 //! | [`decimal`] | exact decimal amounts on strings/i128: parse `"(1,234.50)"`, checked add/subtract, write `"-1234.50"` |
 //! | [`common`], [`actuals`] | the common model (`common.accounts`, `common.actuals`), months, and monthly actuals derived from P&L and balance-sheet figures |
+//! | [`json_records`] | the elements of a top-level JSON array as compact, key-sorted JSON text (byte-identical to `serde_json::Value`'s), with a string hook and a few top-level fields captured, in one pass without a `Value` tree |
 //! | [`idset`] | a set of ids kept in state over several keys (to diff a full re-list) |
 //! | [`url`], [`time`], [`fields`] | pure helpers: percent/form encoding, RFC 3339, ISO 8601 and MS-JSON dates, name/value lists, record ids ([`fields::id_of`]) |
 //! | [`prelude`] | `use mooring_plugin_sdk::prelude::*;` brings the usual names in |
@@ -82,6 +83,8 @@ pub mod error;
 pub mod fields;
 pub mod http;
 pub mod idset;
+pub mod json_records;
+mod json_scan;
 pub mod log;
 pub mod oauth;
 pub mod state;

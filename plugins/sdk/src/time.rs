@@ -55,27 +55,51 @@ pub fn floor_second(ms: i64) -> i64 {
     ms - ms.rem_euclid(1000)
 }
 
-/// The UTC `yyyy-mm-ddThh:mm:ss` of `ms` and the milliseconds left over.
+/// The UTC `yyyy-mm-ddThh:mm:ss` of `ms` and the milliseconds left over. Written
+/// digit by digit (no `format!`): record pages convert several dates per record.
 fn date_time(ms: i64) -> (String, i64) {
     let days = ms.div_euclid(MS_PER_DAY);
     let in_day = ms.rem_euclid(MS_PER_DAY);
     let (y, mo, d) = civil_from_days(days);
-    let (h, mi, s) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60);
-    (
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}"),
-        in_day % 1000,
-    )
+    let mut out = String::with_capacity(24);
+    if (0..=9999).contains(&y) {
+        push_digits(&mut out, y, 4);
+    } else {
+        out = format!("{y:04}");
+    }
+    for (sep, n) in [
+        ('-', i64::from(mo)),
+        ('-', i64::from(d)),
+        ('T', in_day / 3_600_000),
+        (':', in_day / 60_000 % 60),
+        (':', in_day / 1000 % 60),
+    ] {
+        out.push(sep);
+        push_digits(&mut out, n, 2);
+    }
+    (out, in_day % 1000)
+}
+
+/// Appends `n` (`0 <= n < 10^width`) zero-padded to `width` digits.
+fn push_digits(out: &mut String, n: i64, width: u32) {
+    let mut div = 10i64.pow(width.saturating_sub(1));
+    while div > 0 {
+        let digit = u32::try_from(n / div % 10).unwrap_or(0);
+        out.push(char::from_digit(digit, 10).unwrap_or('0'));
+        div /= 10;
+    }
 }
 
 /// Epoch milliseconds → RFC 3339 in UTC: `2018-10-20T00:00:00Z`, with `.mmm` only
 /// when the milliseconds are not zero (`2018-10-20T00:00:00.250Z`).
 pub fn rfc3339_from_millis(ms: i64) -> String {
-    let (text, milli) = date_time(ms);
-    if milli == 0 {
-        format!("{text}Z")
-    } else {
-        format!("{text}.{milli:03}Z")
+    let (mut text, milli) = date_time(ms);
+    if milli != 0 {
+        text.push('.');
+        push_digits(&mut text, milli, 3);
     }
+    text.push('Z');
+    text
 }
 
 /// Epoch milliseconds → ISO 8601 UTC date and time to the whole second, without an
@@ -240,6 +264,37 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn formatting_matches_format_macro() {
+        let reference = |ms: i64| {
+            let days = ms.div_euclid(MS_PER_DAY);
+            let in_day = ms.rem_euclid(MS_PER_DAY);
+            let (y, mo, d) = civil_from_days(days);
+            let (h, mi, s) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60);
+            let text = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+            match in_day % 1000 {
+                0 => format!("{text}Z"),
+                milli => format!("{text}.{milli:03}Z"),
+            }
+        };
+        let mut ms: i64 = -70_000_000_000_000;
+        while ms < 260_000_000_000_000 {
+            assert_eq!(rfc3339_from_millis(ms), reference(ms), "{ms}");
+            ms += 7_777_777_777;
+        }
+        for ms in [
+            i64::MIN / 2,
+            -62_167_219_200_001,
+            -1,
+            0,
+            1,
+            999,
+            i64::MAX / 2,
+        ] {
+            assert_eq!(rfc3339_from_millis(ms), reference(ms), "{ms}");
+        }
     }
 
     #[test]

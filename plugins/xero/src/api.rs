@@ -66,14 +66,27 @@ fn still_connected(tenant_id: &str) -> Option<bool> {
 }
 
 /// GET `def`'s endpoint for `tenant` with `query` (after the stream's fixed
-/// parameters) and, when `since` is set, `If-Modified-Since`. `Ok(None)`: 304 Not
-/// Modified.
+/// parameters) and, when `since` is set, `If-Modified-Since`, parsed as JSON.
+/// `Ok(None)`: 304 Not Modified.
 pub fn get(
     tenant: &Tenant,
     def: &StreamDef,
     query: &[(&str, String)],
     since: Option<i64>,
 ) -> Result<Option<Value>, ConnectorError> {
+    fetch(tenant, def, query, since)?
+        .map(|response| response.json())
+        .transpose()
+}
+
+/// [`get`] without the parsing: the successful answer as it came (record streams
+/// read its body with [`crate::records::extract_page`]). `Ok(None)`: 304 Not Modified.
+pub fn fetch(
+    tenant: &Tenant,
+    def: &StreamDef,
+    query: &[(&str, String)],
+    since: Option<i64>,
+) -> Result<Option<Response>, ConnectorError> {
     let mut request = Request::get(format!("{API_BASE}{}", def.path));
     for (name, value) in def.query {
         request = request.query(*name, *value);
@@ -101,7 +114,7 @@ pub fn get(
             },
         ));
     }
-    response.json().map(Some)
+    Ok(Some(response))
 }
 
 /// `GET /connections`, filtered to one consent when `auth_event_id` is given.

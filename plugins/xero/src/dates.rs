@@ -20,10 +20,25 @@ pub fn convert_ms_dates(value: &mut Value) {
     }
 }
 
+/// The RFC 3339 UTC form of `s` when it is exactly an MS-JSON date, else `None`: the
+/// string hook of record pages (the same conversion as [`convert_ms_dates`]). Every
+/// MS-JSON date holds `(` (`/Date(`), so most strings are turned away by one byte
+/// search before the parser looks at them.
+pub fn convert_ms_date(s: &str) -> Option<String> {
+    if !s.as_bytes().contains(&b'(') {
+        return None;
+    }
+    time::ms_json_date_to_rfc3339(s)
+}
+
 /// Epoch milliseconds of a Xero date value: MS-JSON, or ISO 8601 (offset-less read as
 /// UTC). `None` for anything else.
 pub fn parse_xero_date(value: &Value) -> Option<i64> {
-    let s = value.as_str()?;
+    parse_xero_date_text(value.as_str()?)
+}
+
+/// [`parse_xero_date`] of a string.
+pub fn parse_xero_date_text(s: &str) -> Option<i64> {
     time::parse_ms_json_date(s).or_else(|| time::parse_rfc3339(s))
 }
 

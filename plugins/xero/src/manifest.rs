@@ -85,28 +85,28 @@ mod tests {
             [
                 "organisation",
                 "accounts",
-                "tracking_categories",
-                "contacts",
-                "invoices",
-                "bank_transactions",
-                "manual_journals",
                 "journals",
+                "manual_journals",
                 "trial_balance",
-                "credit_notes",
-                "payments",
+                "common.accounts",
+                "common.actuals",
                 "profit_and_loss",
                 "balance_sheet",
-                "common.accounts",
-                "common.actuals"
+                "bank_transactions",
+                "invoices",
+                "credit_notes",
+                "payments",
+                "contacts",
+                "tracking_categories"
             ]
         );
-        let tb = &m.streams[8];
+        let tb = &m.streams[4];
         assert_eq!(tb.primary_key, "AccountID");
         assert_eq!(
             tb.scopes,
             vec!["accounting.reports.trialbalance.read".to_string()]
         );
-        assert_eq!(m.streams[7].cursor_field.as_deref(), Some("JournalNumber"));
+        assert_eq!(m.streams[2].cursor_field.as_deref(), Some("JournalNumber"));
         let actuals = m
             .streams
             .iter()

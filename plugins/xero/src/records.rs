@@ -13,9 +13,15 @@
 //!
 //! A tombstone keeps the record as Xero last sent it (status included), except for
 //! erasures, whose data is reduced to the id and the status.
-
+//!
+//! Record pages go through the SDK's [`json_records`] (one pass, no `Value` tree): the
+//! text of each record is byte-identical to parsing the body into a `Value`,
+//! converting its MS-JSON dates ([`dates::convert_ms_dates`]) and printing it with
+//! `serde_json::to_string` (keys sorted), which `records_tests.rs` checks against
+//! that path.
+use mooring_plugin_sdk::json_records::{self, Field, Record, RecordsError};
 use mooring_plugin_sdk::serde_json::{Map, Value};
-use mooring_plugin_sdk::types::{ConnectorError, SyncRecord};
+use mooring_plugin_sdk::types::{ConnectorError, Response, SyncRecord};
 
 use crate::dates;
 use crate::streams::StreamDef;
@@ -36,15 +42,23 @@ pub struct Extracted {
 pub fn take_collection(body: &mut Value, def: &StreamDef) -> Result<Vec<Value>, ConnectorError> {
     match body.get_mut(def.collection).map(Value::take) {
         Some(Value::Array(items)) => Ok(items),
-        Some(Value::Null) | None => Err(ConnectorError::InvalidData(format!(
-            "Xero's answer for stream `{}` has no `{}` array",
-            def.name, def.collection
-        ))),
-        Some(_) => Err(ConnectorError::InvalidData(format!(
-            "Xero's `{}` for stream `{}` is not an array",
-            def.collection, def.name
-        ))),
+        Some(Value::Null) | None => Err(no_collection(def)),
+        Some(_) => Err(not_an_array(def)),
     }
+}
+
+fn no_collection(def: &StreamDef) -> ConnectorError {
+    ConnectorError::InvalidData(format!(
+        "Xero's answer for stream `{}` has no `{}` array",
+        def.name, def.collection
+    ))
+}
+
+fn not_an_array(def: &StreamDef) -> ConnectorError {
+    ConnectorError::InvalidData(format!(
+        "Xero's `{}` for stream `{}` is not an array",
+        def.collection, def.name
+    ))
 }
 
 /// The text of an id field (strings as they are, numbers in decimal).
@@ -56,23 +70,67 @@ pub fn id_of(value: &Value, field: &str) -> Option<String> {
     }
 }
 
-/// Turns one Xero entity into a record of stream `def`.
-pub fn extract(def: &StreamDef, mut value: Value) -> Result<Extracted, ConnectorError> {
-    let id = id_of(&value, def.primary_key).ok_or_else(|| {
-        ConnectorError::InvalidData(format!(
-            "a record of stream `{}` has no `{}`",
-            def.name, def.primary_key
-        ))
+/// The top-level fields [`extract`] reads, by their index in [`fields`].
+const ID: usize = 0;
+const CURSOR: usize = 1;
+const NUMBER: usize = 2;
+const STATUS: usize = 3;
+
+/// The names of the top-level fields of `def`'s entities that [`extract`] reads (an
+/// absent one is an empty name, never read).
+fn fields(def: &StreamDef) -> [&'static str; 4] {
+    [
+        def.primary_key,
+        def.cursor_field.unwrap_or_default(),
+        "JournalNumber",
+        def.status_field.unwrap_or_default(),
+    ]
+}
+
+/// Every entity of a successful answer for stream `def`, as records: the array
+/// `def.collection` of the body, MS-JSON dates converted at any depth.
+pub fn extract_page(
+    def: &StreamDef,
+    response: &Response,
+) -> Result<Vec<Extracted>, ConnectorError> {
+    let page = json_records::records(
+        &response.body,
+        def.collection,
+        &fields(def),
+        dates::convert_ms_date,
+    )
+    .map_err(|e| match e {
+        RecordsError::Json(e) => ConnectorError::InvalidData(format!(
+            "HTTP {} body is not the expected JSON ({e}): {}",
+            response.status(),
+            response.excerpt()
+        )),
+        RecordsError::Missing => no_collection(def),
+        RecordsError::NotArray => not_an_array(def),
     })?;
+    page.iter().map(|r| extract(def, r)).collect()
+}
+
+/// Turns one entity of a page into a record of stream `def`.
+fn extract(def: &StreamDef, entity: Record<'_>) -> Result<Extracted, ConnectorError> {
+    let id = match entity.field(ID) {
+        Field::Str(s) if !s.trim().is_empty() => s.to_string(),
+        Field::Number(n) => n.to_string(),
+        _ => {
+            return Err(ConnectorError::InvalidData(format!(
+                "a record of stream `{}` has no `{}`",
+                def.name, def.primary_key
+            )));
+        }
+    };
     let updated = def
         .cursor_field
-        .and_then(|f| value.get(f))
-        .and_then(dates::parse_xero_date);
-    let number = value.get("JournalNumber").and_then(Value::as_u64);
+        .and_then(|_| entity.field(CURSOR).as_str())
+        .and_then(dates::parse_xero_date_text);
+    let number = entity.field(NUMBER).as_u64();
     let status = def
         .status_field
-        .and_then(|f| value.get(f))
-        .and_then(Value::as_str)
+        .and_then(|_| entity.field(STATUS).as_str())
         .map(str::to_ascii_uppercase);
     let is = |list: &[&str]| status.as_deref().is_some_and(|s| list.contains(&s));
     let record = if is(def.erased_statuses) {
@@ -83,14 +141,13 @@ pub fn extract(def: &StreamDef, mut value: Value) -> Result<Extracted, Connector
         }
         SyncRecord {
             id,
-            data: Value::Object(kept).to_string(),
+            data: to_json(&Value::Object(kept))?,
             deleted: true,
         }
     } else {
-        dates::convert_ms_dates(&mut value);
         SyncRecord {
             id,
-            data: value.to_string(),
+            data: entity.json().to_string(),
             deleted: is(def.deleted_statuses),
         }
     };
@@ -101,9 +158,10 @@ pub fn extract(def: &StreamDef, mut value: Value) -> Result<Extracted, Connector
     })
 }
 
-/// Extracts every entity of `items`.
-pub fn extract_all(def: &StreamDef, items: Vec<Value>) -> Result<Vec<Extracted>, ConnectorError> {
-    items.into_iter().map(|v| extract(def, v)).collect()
+/// `value` as JSON text (keys sorted, as `serde_json` prints a `Value`).
+fn to_json(value: &Value) -> Result<String, ConnectorError> {
+    mooring_plugin_sdk::serde_json::to_string(value)
+        .map_err(|e| ConnectorError::InvalidData(format!("record could not be serialised: {e}")))
 }
 
 /// A tombstone for a record that vanished from a full refresh. Its data is `null`, so
@@ -117,89 +175,5 @@ pub fn vanished(id: String) -> SyncRecord {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::streams::find;
-    use mooring_plugin_sdk::serde_json::{self, json};
-
-    fn def(name: &str) -> &'static StreamDef {
-        find(name).expect("stream")
-    }
-
-    #[test]
-    fn live_invoice_with_dates_converted() {
-        let inv = json!({"InvoiceID": "d4956132", "Status": "AUTHORISED",
-            "Date": "/Date(1539993600000+0000)/", "UpdatedDateUTC": "/Date(1541176290160+0000)/",
-            "LineItems": [{"LineAmount": 40.00, "UnitAmount": 123.45}]});
-        let e = extract(def("invoices"), inv).unwrap();
-        assert_eq!(e.record.id, "d4956132");
-        assert!(!e.record.deleted);
-        assert_eq!(e.updated, Some(1_541_176_290_160));
-        let data: Value = serde_json::from_str(&e.record.data).unwrap();
-        assert_eq!(data["Date"], "2018-10-20T00:00:00Z");
-        assert_eq!(data["UpdatedDateUTC"], "2018-11-02T16:31:30.160Z");
-        assert!(e.record.data.contains("123.45"), "{}", e.record.data);
-        assert!(!e.record.data.contains("123.4500000"), "{}", e.record.data);
-    }
-
-    #[test]
-    fn deletion_statuses_per_stream() {
-        let cases = [
-            ("invoices", "Status", "VOIDED", true),
-            ("invoices", "Status", "DELETED", true),
-            ("invoices", "Status", "PAID", false),
-            ("manual_journals", "Status", "VOIDED", true),
-            ("manual_journals", "Status", "ARCHIVED", false),
-            ("bank_transactions", "Status", "DELETED", true),
-            ("accounts", "Status", "ARCHIVED", false),
-            ("accounts", "Status", "DELETED", true),
-            ("tracking_categories", "Status", "DELETED", true),
-            ("contacts", "ContactStatus", "ARCHIVED", false),
-        ];
-        for (stream, field, status, deleted) in cases {
-            let d = def(stream);
-            let v = json!({ d.primary_key: "id-1", field: status, "Name": "x" });
-            let e = extract(d, v).unwrap();
-            assert_eq!(e.record.deleted, deleted, "{stream} {status}");
-            assert!(e.record.data.contains(status), "tombstones keep their data");
-        }
-    }
-
-    #[test]
-    fn gdpr_request_erases_personal_data() {
-        let v = json!({"ContactID": "c-1", "ContactStatus": "GDPRREQUEST",
-            "Name": "Jane Doe", "EmailAddress": "jane@example.com"});
-        let e = extract(def("contacts"), v).unwrap();
-        assert!(e.record.deleted);
-        assert_eq!(
-            e.record.data,
-            r#"{"ContactID":"c-1","ContactStatus":"GDPRREQUEST"}"#
-        );
-    }
-
-    #[test]
-    fn journals_carry_their_number_and_missing_ids_are_refused() {
-        let j = json!({"JournalID": "j-1", "JournalNumber": 30,
-            "CreatedDateUTC": "/Date(1541176243467+0000)/"});
-        let e = extract(def("journals"), j).unwrap();
-        assert_eq!(e.number, Some(30));
-        assert!(e.record.data.contains("2018-11-02T16:30:43.467Z"));
-        assert!(matches!(
-            extract(def("journals"), json!({"JournalNumber": 1})),
-            Err(ConnectorError::InvalidData(m)) if m.contains("JournalID")
-        ));
-        assert_eq!(id_of(&json!({"n": 7}), "n").as_deref(), Some("7"));
-        assert_eq!(id_of(&json!({"n": " "}), "n"), None);
-    }
-
-    #[test]
-    fn collections() {
-        let d = def("invoices");
-        let mut body = json!({"Status": "OK", "Invoices": [{"InvoiceID": "a"}]});
-        assert_eq!(take_collection(&mut body, d).unwrap().len(), 1);
-        assert!(take_collection(&mut json!({"Status": "OK"}), d).is_err());
-        assert!(take_collection(&mut json!({"Invoices": {}}), d).is_err());
-        let t = vanished("x".into());
-        assert!(t.deleted && t.data == "null");
-    }
-}
+#[path = "records_tests.rs"]
+mod tests;

@@ -43,10 +43,10 @@ fn decoded<T: Default>(def: &StreamDef, cursor: Result<T, String>) -> T {
     })
 }
 
-/// The entities of a response body (`None`: 304 Not Modified → no entities).
-fn entities(def: &StreamDef, body: Option<Value>) -> Result<Vec<Extracted>, ConnectorError> {
-    match body {
-        Some(mut body) => records::extract_all(def, records::take_collection(&mut body, def)?),
+/// The entities of an answer (`None`: 304 Not Modified → no entities).
+fn entities(def: &StreamDef, answer: Option<Response>) -> Result<Vec<Extracted>, ConnectorError> {
+    match answer {
+        Some(response) => records::extract_page(def, &response),
         None => Ok(Vec::new()),
     }
 }
@@ -57,11 +57,11 @@ fn into_records(extracted: Vec<Extracted>) -> Vec<SyncRecord> {
 
 /// `organisation`: one GET, every record, no cursor.
 fn single(def: &StreamDef, tenant: &Tenant) -> Result<Batch, ConnectorError> {
-    let body = api::get(tenant, def, &[], None)?;
-    if let Some(b) = &body {
-        reportsync::remember_organisation(b);
+    let answer = api::fetch(tenant, def, &[], None)?;
+    if let Some(response) = &answer {
+        reportsync::remember_organisation(&response.json::<Value>()?);
     }
-    let found = entities(def, body)?;
+    let found = entities(def, answer)?;
     Ok(Batch::new(into_records(found), None, false))
 }
 
@@ -73,10 +73,10 @@ fn snapshot(
     cursor: Option<&str>,
 ) -> Result<Batch, ConnectorError> {
     let previous = decoded(def, Snapshot::decode(cursor));
-    let Some(body) = api::get(tenant, def, &[], None)? else {
+    let Some(answer) = api::fetch(tenant, def, &[], None)? else {
         return Ok(Batch::empty());
     };
-    let mut records = into_records(entities(def, Some(body))?);
+    let mut records = into_records(entities(def, Some(answer))?);
     let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
     records.extend(previous.vanished(&ids).into_iter().map(records::vanished));
     Ok(Batch::new(records, Some(Snapshot { ids }.encode()), false))
@@ -89,7 +89,7 @@ fn modified(
     cursor: Option<&str>,
 ) -> Result<Batch, ConnectorError> {
     let current = decoded(def, Modified::decode(cursor));
-    let found = entities(def, api::get(tenant, def, &[], current.since)?)?;
+    let found = entities(def, api::fetch(tenant, def, &[], current.since)?)?;
     let next = current.advance(found.iter().filter_map(|e| e.updated).max());
     Ok(Batch::new(into_records(found), Some(next.encode()), false))
 }
@@ -103,7 +103,7 @@ fn paged(def: &StreamDef, tenant: &Tenant, cursor: Option<&str>) -> Result<Batch
         ("page", current.page().to_string()),
         ("pageSize", PAGE_SIZE.to_string()),
     ];
-    let found = entities(def, api::get(tenant, def, &query, current.since)?)?;
+    let found = entities(def, api::fetch(tenant, def, &query, current.since)?)?;
     let dates: Vec<Option<i64>> = found.iter().map(|e| e.updated).collect();
     let step = current.advance(&PageSummary::of(&dates), PAGE_SIZE);
     Ok(Batch::new(
@@ -122,7 +122,7 @@ fn journals(
 ) -> Result<Batch, ConnectorError> {
     let current = decoded(def, Offset::decode(cursor));
     let query = [("offset", current.offset.to_string())];
-    let found = entities(def, api::get(tenant, def, &query, None)?)?;
+    let found = entities(def, api::fetch(tenant, def, &query, None)?)?;
     let max = found.iter().filter_map(|e| e.number).max();
     let (next, more) = current.advance(found.len(), max, JOURNALS_PER_CALL);
     Ok(Batch::new(into_records(found), Some(next.encode()), more))

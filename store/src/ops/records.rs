@@ -1,9 +1,9 @@
 //! Synced records, their change index and stream cursors. A page of records and its
 //! cursor are committed in one write transaction.
 //!
-//! Rows are stored compressed and in change order per stream (see
-//! [`crate::record_rows`]); what callers see ([`StoredRecord`], its hash, the change
-//! feed) is rebuilt from them on read.
+//! Rows are stored compressed under rising body numbers, with a feed index giving each
+//! stream's change order (see [`crate::record_rows`]); what callers see
+//! ([`StoredRecord`], its hash, the change feed) is rebuilt from them on read.
 
 use std::ops::Bound;
 
@@ -19,7 +19,8 @@ use crate::record_rows::{
 };
 use crate::store::{Store, WriteTx};
 use crate::tables::{
-    CURSORS, RECORD_DICTS, RECORD_IDS, RECORD_ROWS, RECORD_STREAMS, Tables, next_counter, successor,
+    CURSORS, RECORD_BODIES, RECORD_DICTS, RECORD_FEED, RECORD_KEYS, RECORD_STREAMS, Tables,
+    next_counter, successor,
 };
 
 /// Counter of stream numbers.
@@ -82,9 +83,24 @@ fn stored_record(
     })
 }
 
+/// The row stored under body `number`, which the record of `seq` names.
+fn body_row<'t>(
+    bodies: &'t impl ReadableTable<u64, &'static [u8]>,
+    seq: u64,
+    number: u64,
+) -> Result<redb::AccessGuard<'t, &'static [u8]>, StoreError> {
+    bodies.get(number)?.ok_or_else(|| {
+        StoreError::corrupt(
+            "record_bodies",
+            format!("the record of seq {seq} names missing body {number}"),
+        )
+    })
+}
+
 /// The stored state of one record, as far as a commit needs it.
 struct Existing {
     seq: u64,
+    body: u64,
     deleted: bool,
     data: String,
 }
@@ -128,14 +144,16 @@ impl WriteTx<'_> {
             .map(|r| r.data.as_bytes())
             .collect();
         if page.len() < DICT_MIN_SAMPLES {
-            let rows = self.txn.open_table(RECORD_ROWS)?;
+            let feed = self.txn.open_table(RECORD_FEED)?;
+            let bodies = self.txn.open_table(RECORD_BODIES)?;
             let dicts = self.txn.open_table(RECORD_DICTS)?;
-            for entry in rows
+            for entry in feed
                 .range((row.no, 0)..=(row.no, u64::MAX))?
                 .take(DICT_MAX_SAMPLES.saturating_sub(page.len()))
             {
-                let (_, value) = entry?;
-                owned.push(codec.decode(&dicts, &Row::parse(value.value())?)?);
+                let (key, body) = entry?;
+                let guard = body_row(&bodies, key.value().1, body.value())?;
+                owned.push(codec.decode(&dicts, &Row::parse(guard.value())?)?);
             }
         }
         let mut samples = page;
@@ -178,24 +196,25 @@ impl WriteTx<'_> {
             let mut streams = self.txn.open_table(RECORD_STREAMS)?;
             let mut counts = self.stream_row(&streams, connection, stream)?;
             self.maybe_train(&mut counts, records, &mut codec)?;
-            let mut ids = self.txn.open_table(RECORD_IDS)?;
-            let mut rows = self.txn.open_table(RECORD_ROWS)?;
+            let mut keys = self.txn.open_table(RECORD_KEYS)?;
+            let mut feed = self.txn.open_table(RECORD_FEED)?;
+            let mut bodies = self.txn.open_table(RECORD_BODIES)?;
             let dicts = self.txn.open_table(RECORD_DICTS)?;
+            let mut next_body = match bodies.last()? {
+                Some((key, _)) => key.value(),
+                None => 0,
+            };
             let (mut body, mut row_bytes) = (Vec::new(), Vec::new());
             for record in records {
                 let key = (counts.no, record.id.as_str());
-                let existing = match ids.get(key)?.map(|g| g.value()) {
+                let existing = match keys.get(key)?.map(|g| g.value()) {
                     None => None,
-                    Some(seq) => {
-                        let guard = rows.get((counts.no, seq))?.ok_or_else(|| {
-                            StoreError::corrupt(
-                                "record_ids",
-                                format!("record {:?} names missing seq {seq}", record.id),
-                            )
-                        })?;
+                    Some((seq, number)) => {
+                        let guard = body_row(&bodies, seq, number)?;
                         let row = Row::parse(guard.value())?;
                         Some(Existing {
                             seq,
+                            body: number,
                             deleted: row.deleted,
                             data: codec.decode(&dicts, &row)?,
                         })
@@ -217,8 +236,12 @@ impl WriteTx<'_> {
                     .last_seq
                     .checked_add(1)
                     .ok_or_else(|| StoreError::corrupt("record_streams", "sequence overflow"))?;
+                next_body = next_body
+                    .checked_add(1)
+                    .ok_or_else(|| StoreError::corrupt("record_bodies", "body number overflow"))?;
                 if let Some(old) = &existing {
-                    rows.remove((counts.no, old.seq))?;
+                    feed.remove((counts.no, old.seq))?;
+                    bodies.remove(old.body)?;
                     if old.deleted {
                         counts.tombstones = counts.tombstones.saturating_sub(1);
                     } else {
@@ -238,8 +261,9 @@ impl WriteTx<'_> {
                 }
                 let encoding = codec.encode(&dicts, counts.dict, data, &mut body)?;
                 write_row(&mut row_bytes, record.deleted, &record.id, encoding, &body);
-                rows.insert((counts.no, counts.last_seq), row_bytes.as_slice())?;
-                ids.insert(key, counts.last_seq)?;
+                bodies.insert(next_body, row_bytes.as_slice())?;
+                feed.insert((counts.no, counts.last_seq), next_body)?;
+                keys.insert(key, (counts.last_seq, next_body))?;
             }
             streams.insert((connection, stream), counts.value())?;
         }
@@ -292,18 +316,26 @@ impl WriteTx<'_> {
             ));
         }
         let mut removed = 0u64;
-        let mut ids = self.txn.open_table(RECORD_IDS)?;
-        let mut rows = self.txn.open_table(RECORD_ROWS)?;
+        let mut keys = self.txn.open_table(RECORD_KEYS)?;
+        let mut feed = self.txn.open_table(RECORD_FEED)?;
+        let mut bodies = self.txn.open_table(RECORD_BODIES)?;
         for (stream, row) in &mut purged {
             let next = row
                 .no
                 .checked_add(1)
                 .ok_or_else(|| StoreError::corrupt("record_streams", "stream number overflow"))?;
-            ids.retain_in((row.no, "")..(next, ""), |_, _| {
+            keys.retain_in((row.no, "")..(next, ""), |_, _| {
                 removed = removed.saturating_add(1);
                 false
             })?;
-            rows.retain_in((row.no, 0)..=(row.no, u64::MAX), |_, _| false)?;
+            let mut numbers = Vec::new();
+            feed.retain_in((row.no, 0)..=(row.no, u64::MAX), |_, body| {
+                numbers.push(body);
+                false
+            })?;
+            for number in numbers {
+                bodies.remove(number)?;
+            }
             row.live = 0;
             row.tombstones = 0;
             streams.insert((connection, stream.as_str()), row.value())?;
@@ -339,16 +371,12 @@ impl Store {
             let Some(row) = load_stream(&r.table(RECORD_STREAMS)?, connection, stream)? else {
                 return Ok(None);
             };
-            let Some(seq) = r.table(RECORD_IDS)?.get((row.no, id))?.map(|g| g.value()) else {
+            let Some((seq, number)) = r.table(RECORD_KEYS)?.get((row.no, id))?.map(|g| g.value())
+            else {
                 return Ok(None);
             };
-            let rows = r.table(RECORD_ROWS)?;
-            let guard = rows.get((row.no, seq))?.ok_or_else(|| {
-                StoreError::corrupt(
-                    "record_ids",
-                    format!("record {id:?} names missing seq {seq}"),
-                )
-            })?;
+            let bodies = r.table(RECORD_BODIES)?;
+            let guard = body_row(&bodies, seq, number)?;
             let dicts = r.table(RECORD_DICTS)?;
             let parsed = Row::parse(guard.value())?;
             stored_record(&mut Codec::default(), &dicts, seq, &parsed).map(Some)
@@ -371,7 +399,8 @@ impl Store {
             else {
                 return Ok((Vec::new(), None));
             };
-            let rows = r.table(RECORD_ROWS)?;
+            let feed = r.table(RECORD_FEED)?;
+            let bodies = r.table(RECORD_BODIES)?;
             let dicts = r.table(RECORD_DICTS)?;
             let mut codec = Codec::default();
             let range = (
@@ -380,14 +409,15 @@ impl Store {
             );
             let mut out = Vec::new();
             let mut more = false;
-            for entry in rows.range(range)? {
+            for entry in feed.range(range)? {
                 if out.len() == limit {
                     more = true;
                     break;
                 }
-                let (key, value) = entry?;
+                let (key, number) = entry?;
                 let seq = key.value().1;
-                let row = Row::parse(value.value())?;
+                let guard = body_row(&bodies, seq, number.value())?;
+                let row = Row::parse(guard.value())?;
                 let record = stored_record(&mut codec, &dicts, seq, &row)?;
                 out.push((seq, row.id.to_string(), record));
             }

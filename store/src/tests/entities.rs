@@ -371,3 +371,87 @@ fn events_outbox() {
     assert_eq!(kinds(s.undelivered_events(10).unwrap()), vec!["a", "c"]);
     assert_eq!(kinds(s.undelivered_events(1).unwrap()), vec!["a"]);
 }
+
+#[test]
+fn tenant_index_follows_every_connection_write() {
+    let t = test_store();
+    let s = &t.store;
+    let holders = |tenant: &str| s.tenant_holders("int-1", tenant).unwrap();
+    s.put_connection(&connection("c1", ConnectionState::Active))
+        .unwrap();
+    let mut pending = connection("c2", ConnectionState::Pending);
+    pending.tenant = None;
+    s.put_connection(&pending).unwrap();
+    assert_eq!(holders("tenant-1"), vec!["c1".to_string()]);
+    assert!(holders("tenant-2").is_empty());
+    // A tenant that is a prefix of another is not confused with it.
+    let mut longer = connection("c3", ConnectionState::Active);
+    longer.tenant.as_mut().unwrap().id = "tenant-10".into();
+    s.put_connection(&longer).unwrap();
+    assert_eq!(holders("tenant-1"), vec!["c1".to_string()]);
+    assert_eq!(holders("tenant-10"), vec!["c3".to_string()]);
+    // Rebinding moves the entry; another integration has its own.
+    let mut moved = connection("c1", ConnectionState::Active);
+    moved.tenant.as_mut().unwrap().id = "tenant-2".into();
+    s.put_connection(&moved).unwrap();
+    assert!(holders("tenant-1").is_empty());
+    assert_eq!(holders("tenant-2"), vec!["c1".to_string()]);
+    assert!(s.tenant_holders("int-2", "tenant-2").unwrap().is_empty());
+    // Needing re-authorisation still holds the tenant; deleted does not.
+    moved.state = ConnectionState::NeedsReauth;
+    s.put_connection(&moved).unwrap();
+    assert_eq!(holders("tenant-2"), vec!["c1".to_string()]);
+    moved.state = ConnectionState::Deleted;
+    s.put_connection(&moved).unwrap();
+    assert!(holders("tenant-2").is_empty());
+    // Inside a write transaction the check sees that transaction's own writes.
+    s.write(|tx| {
+        tx.put_connection(&connection("c4", ConnectionState::Active))?;
+        assert_eq!(
+            tx.tenant_holders("int-1", "tenant-1")?,
+            vec!["c4".to_string()]
+        );
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn connections_page_from_a_cursor_with_a_filter() {
+    let t = test_store();
+    let s = &t.store;
+    for i in 0..7 {
+        let state = if i % 3 == 0 {
+            ConnectionState::Deleted
+        } else {
+            ConnectionState::Active
+        };
+        s.put_connection(&connection(&format!("c{i}"), state))
+            .unwrap();
+    }
+    let ids = |v: Vec<crate::model::Connection>| v.into_iter().map(|c| c.id).collect::<Vec<_>>();
+    let live = |c: &crate::model::Connection| c.state != ConnectionState::Deleted;
+    assert_eq!(
+        ids(s.connections_after(None, 2, live).unwrap()),
+        ["c1", "c2"]
+    );
+    assert_eq!(
+        ids(s.connections_after(Some("c2"), 2, live).unwrap()),
+        ["c4", "c5"]
+    );
+    // The cursor itself is excluded, even when it names no connection.
+    assert_eq!(
+        ids(s.connections_after(Some("c4"), 10, live).unwrap()),
+        ["c5"]
+    );
+    assert_eq!(
+        ids(s.connections_after(Some("c44"), 10, |_| true).unwrap()),
+        ["c5", "c6"]
+    );
+    assert!(
+        s.connections_after(Some("c6"), 10, |_| true)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(s.connections_after(None, 0, |_| true).unwrap().is_empty());
+}

@@ -20,7 +20,7 @@ use super::test_store;
 use crate::model::{IncomingRecord, StoredRecord};
 use crate::record_rows::{Row, StreamRow};
 use crate::tables::{
-    META, RECORD_DICTS, RECORD_ROWS, RECORD_STREAMS, Tables as _, V1_RECORD_CHANGES, V1_RECORDS,
+    META, RECORD_BODIES, RECORD_DICTS, RECORD_STREAMS, Tables as _, V1_RECORD_CHANGES, V1_RECORDS,
     V1_STREAM_STATS,
 };
 use crate::{SCHEMA_VERSION, SecretKey, Store, record_hash};
@@ -30,7 +30,7 @@ const EXPECTED: &str = include_str!("fixtures/schema1.expected.json");
 /// The key the fixture was written with.
 const FIXTURE_KEY: [u8; 32] = [7; 32];
 
-fn schema_version(store: &Store) -> u32 {
+pub(super) fn schema_version(store: &Store) -> u32 {
     store
         .read(|r| {
             let meta = r.open_table(META)?;
@@ -43,7 +43,7 @@ fn schema_version(store: &Store) -> u32 {
         .unwrap()
 }
 
-fn table_names(store: &Store) -> Vec<String> {
+pub(super) fn table_names(store: &Store) -> Vec<String> {
     let txn = store.db().begin_read().unwrap();
     txn.list_tables()
         .unwrap()
@@ -96,7 +96,13 @@ fn schema1_fixture_migrates_and_answers_as_before() {
     let store = open_fixture(dir.path());
     assert_eq!(schema_version(&store), SCHEMA_VERSION);
     let names = table_names(&store);
-    for gone in ["records", "record_changes", "stream_stats"] {
+    for gone in [
+        "records",
+        "record_changes",
+        "stream_stats",
+        "record_rows",
+        "record_ids",
+    ] {
         assert!(!names.iter().any(|n| n == gone), "{gone} left in {names:?}");
     }
     assert_answers_as_recorded(&store);
@@ -225,7 +231,7 @@ fn migrating_a_large_stream_trains_a_dictionary() {
             let row = StreamRow::from_value(streams.get(("c1", "journals"))?.unwrap().value());
             let dicts = r.table(RECORD_DICTS)?.len()?;
             let (mut compressed, mut raw) = (0, 0);
-            for entry in r.table(RECORD_ROWS)?.iter()? {
+            for entry in r.table(RECORD_BODIES)?.iter()? {
                 let (_, value) = entry?;
                 let parsed = Row::parse(value.value())?;
                 match parsed.encoding {

@@ -3,6 +3,7 @@
 mod entities;
 mod keys;
 mod migrate;
+mod migrate_v2;
 mod open;
 mod plugin_lifecycle;
 mod records;

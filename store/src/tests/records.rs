@@ -8,7 +8,7 @@ use crate::error::StoreError;
 use crate::model::{IncomingRecord, PageStats, StreamStats};
 use crate::record_hash;
 use crate::record_rows::StreamRow;
-use crate::tables::{RECORD_DICTS, RECORD_ROWS, RECORD_STREAMS, Tables as _};
+use crate::tables::{RECORD_BODIES, RECORD_DICTS, RECORD_FEED, RECORD_STREAMS, Tables as _};
 
 fn rec(id: &str, data: &str) -> IncomingRecord {
     IncomingRecord {
@@ -264,11 +264,13 @@ fn stream_row_and_bytes(s: &crate::Store, connection: &str, stream: &str) -> (St
             .map(|g| StreamRow::from_value(g.value()))
             .unwrap();
         let mut bytes = 0;
+        let bodies = r.table(RECORD_BODIES)?;
         for entry in r
-            .table(RECORD_ROWS)?
+            .table(RECORD_FEED)?
             .range((row.no, 0)..=(row.no, u64::MAX))?
         {
-            bytes += entry?.1.value().len();
+            let number = entry?.1.value();
+            bytes += bodies.get(number)?.unwrap().value().len();
         }
         Ok((row, bytes))
     })
@@ -352,9 +354,15 @@ fn damaged_rows_are_typed_errors() {
     let (row, _) = stream_row_and_bytes(s, "c1", "journals");
     // A row whose compressed body was cut short.
     s.write(|tx| {
-        let mut rows = tx.txn.open_table(RECORD_ROWS)?;
-        let cut = rows.get((row.no, 1))?.unwrap().value().to_vec();
-        rows.insert((row.no, 1), &cut[..cut.len() - 5])?;
+        let number = tx
+            .txn
+            .open_table(RECORD_FEED)?
+            .get((row.no, 1))?
+            .unwrap()
+            .value();
+        let mut bodies = tx.txn.open_table(RECORD_BODIES)?;
+        let cut = bodies.get(number)?.unwrap().value().to_vec();
+        bodies.insert(number, &cut[..cut.len() - 5])?;
         Ok(())
     })
     .unwrap();
@@ -375,4 +383,58 @@ fn damaged_rows_are_typed_errors() {
         .commit_page("c1", "journals", &[rec("j050", "{}")], None)
         .unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+}
+
+/// Leaf pages of the bodies table and of the whole file after committing `pages` pages
+/// of 50 journals to each of two streams, one stream after the other or alternating
+/// page by page. Ids are scattered like the providers' GUIDs.
+fn leaf_pages_after(pages: usize, interleaved: bool) -> (u64, u64) {
+    let t = test_store();
+    let page = |stream: usize, p: usize| -> Vec<IncomingRecord> {
+        (0..50)
+            .map(|i| {
+                let n = stream * 100_000 + p * 50 + i;
+                let id = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                rec(&format!("{id:016x}"), &journal(n))
+            })
+            .collect()
+    };
+    let order: Vec<(usize, usize)> = if interleaved {
+        (0..pages).flat_map(|p| [(0, p), (1, p)]).collect()
+    } else {
+        (0..2)
+            .flat_map(|s| (0..pages).map(move |p| (s, p)))
+            .collect()
+    };
+    for (stream, p) in order {
+        let name = ["journals", "invoices"][stream];
+        t.store
+            .commit_page("c1", name, &page(stream, p), None)
+            .unwrap();
+    }
+    let bodies = t
+        .store
+        .read(|r| {
+            use redb::ReadableTableMetadata as _;
+            Ok(r.table(RECORD_BODIES)?.stats()?.leaf_pages())
+        })
+        .unwrap();
+    (bodies, t.store.space().unwrap().leaf_pages)
+}
+
+#[test]
+fn streams_synced_at_the_same_time_keep_pages_full() {
+    let (bodies_apart, apart) = leaf_pages_after(40, false);
+    let (bodies_together, together) = leaf_pages_after(40, true);
+    // Rows keyed by stream split leaves in half when two streams grow at once (about
+    // 1.5× the pages); rising body numbers append at the end of the tree either way.
+    // Only the small feed index (24 bytes a record) still fills to about two thirds.
+    assert!(
+        bodies_together <= bodies_apart + 1,
+        "bodies: interleaved {bodies_together} leaf pages, one after the other {bodies_apart}"
+    );
+    assert!(
+        together * 100 <= apart * 110,
+        "interleaved {together} leaf pages, one after the other {apart}"
+    );
 }

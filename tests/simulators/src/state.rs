@@ -48,6 +48,9 @@ pub(crate) struct SimState {
     pub(crate) xero_data: HashMap<String, OrgData>,
     /// Extra time every admitted Xero data call takes (to make calls overlap).
     pub(crate) xero_latency_ms: u64,
+    /// Simulated-clock time each Xero data request and its answer spend on the way,
+    /// taken in turn (see `SimControl::set_xero_transit`), and the next one's index.
+    pub(crate) xero_transit: (Vec<u64>, usize),
     /// After this many more admitted Xero data calls, every Xero access token expires.
     pub(crate) xero_expire_after: Option<u64>,
     /// Injected Xero data-call failures: (remaining count, HTTP status).
@@ -84,6 +87,7 @@ impl SimState {
             xero_rate: RateState::new(limits),
             xero_data: HashMap::new(),
             xero_latency_ms: 0,
+            xero_transit: (Vec::new(), 0),
             xero_expire_after: None,
             xero_api_fail_next: None,
             qbo_data: HashMap::new(),

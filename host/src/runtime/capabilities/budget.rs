@@ -1,7 +1,8 @@
 //! Per-tenant rate budgets, kept by the host for every plugin: calls per minute (a
 //! sliding window, so no 60-second span ever exceeds the budget whether the provider
-//! counts in fixed or rolling windows), calls per day, and requests in flight. The
-//! provider's remaining-count headers (named in the manifest) correct the counts.
+//! counts in fixed or rolling windows; a call stays in it until a minute after its
+//! answer, see [`minute`]), calls per day, and requests in flight. The provider's
+//! remaining-count headers (named in the manifest) correct the counts.
 //! Numbers and header names come from the manifest; the host knows no provider.
 //!
 //! Two ways to ask: [`TenantBudget::acquire`] waits and counts a call (the `http`
@@ -18,8 +19,9 @@
 //! tenants take turns for what the app has left.
 
 pub mod app;
+pub mod minute;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -29,8 +31,8 @@ use crate::clock::SharedClock;
 use crate::runtime::types::RateBudget;
 
 pub use app::AppBudget;
+use minute::MinuteWindow;
 
-const MINUTE_MS: u64 = 60_000;
 const DAY_MS: u64 = 86_400_000;
 /// Longest single sleep while waiting; the budget is re-checked after it, so a clock
 /// that moves (tests, or a wall-clock step) is noticed promptly.
@@ -57,10 +59,8 @@ pub enum Readiness {
 
 #[derive(Debug)]
 struct Window {
-    /// Start times of the calls in the last minute (clock ms).
-    minute: VecDeque<u64>,
-    /// Calls the provider says were made in this minute beyond ours (from headers).
-    minute_floor: Option<(u64, u32)>,
+    /// The calls the provider may still count in its minute (see [`minute`]).
+    minute: MinuteWindow,
     /// Day window start (wall ms) and calls in it.
     day_start: u64,
     day_calls: u32,
@@ -82,10 +82,29 @@ pub struct TenantBudget {
     app: OnceLock<Arc<AppBudget>>,
 }
 
-/// Held while a request is in flight.
+/// Held while a request is in flight; give it back with [`TenantBudget::settle`] when
+/// the answer (or the failure) comes back.
 #[derive(Debug)]
 pub struct Ticket {
     _permit: Option<OwnedSemaphorePermit>,
+    /// When the call was counted (clock ms).
+    sent: u64,
+}
+
+impl Ticket {
+    /// When the call was counted (clock ms).
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+}
+
+/// How a call ended, for [`TenantBudget::settle`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The provider answered and may have counted the call.
+    Answered,
+    /// The provider refused the call (429): it did not count.
+    Refused,
 }
 
 impl TenantBudget {
@@ -101,8 +120,7 @@ impl TenantBudget {
         Self {
             budget,
             window: Mutex::new(Window {
-                minute: VecDeque::new(),
-                minute_floor: None,
+                minute: MinuteWindow::default(),
                 day_start: now_ms,
                 day_calls: 0,
                 day_blocked_until: None,
@@ -131,11 +149,30 @@ impl TenantBudget {
             None => None,
         };
         loop {
-            match self.try_take(clock.now_millis())? {
-                None => return Ok(Ticket { _permit: permit }),
+            let now = clock.now_millis();
+            match self.try_take(now)? {
+                None => {
+                    return Ok(Ticket {
+                        _permit: permit,
+                        sent: now,
+                    });
+                }
                 Some(wait) => tokio::time::sleep(wait.min(RECHECK)).await,
             }
         }
+    }
+
+    /// The call of `ticket` ended at the clock's `now`: it stays in the minute window
+    /// until a minute after its answer, or leaves it when the provider refused it (see
+    /// [`minute`]); its concurrency slot is freed.
+    pub fn settle(&self, ticket: Ticket, outcome: Outcome, clock: &SharedClock) {
+        let now = clock.now_millis();
+        if self.budget.per_minute.is_some() {
+            self.lock()
+                .minute
+                .settle(ticket.sent, now, outcome == Outcome::Answered);
+        }
+        drop(ticket);
     }
 
     /// Count a call if it fits now; otherwise say how long to wait.
@@ -149,8 +186,12 @@ impl TenantBudget {
         match until {
             Some(until) => Ok(Some(Duration::from_millis(until.saturating_sub(now_ms)))),
             None => {
-                w.minute.push_back(now_ms);
+                if self.budget.per_minute.is_some() {
+                    w.minute.count(now_ms);
+                }
                 w.day_calls = w.day_calls.saturating_add(1);
+                tracing::debug!(tenant = %self.tenant, now_ms, in_window = w.minute.len_at(now_ms),
+                    "budget: call counted");
                 Ok(None)
             }
         }
@@ -197,33 +238,18 @@ impl TenantBudget {
         if let Some(until) = w.paused_until.filter(|until| *until > now) {
             return Ok(Some(until));
         }
-        while w
-            .minute
-            .front()
-            .is_some_and(|t| now.saturating_sub(*t) >= MINUTE_MS)
-        {
-            w.minute.pop_front();
-        }
-        // At least a few ms ahead, so a waiter never spins on an edge.
-        let later = |at: u64| at.saturating_add(MINUTE_MS).max(now.saturating_add(5));
-        if let Some(limit) = self.budget.per_minute.map(|l| l as usize) {
-            if w.minute.len() >= limit {
-                // Wait for the oldest call in the window to age out.
-                return Ok(Some(later(w.minute.front().copied().unwrap_or(now))));
-            }
-            if let Some((at, used)) = w.minute_floor
-                && now.saturating_sub(at) < MINUTE_MS
-                && used as usize >= limit
-            {
-                // The provider says its window is full: wait until that report ages out.
-                return Ok(Some(later(at)));
+        if let Some(limit) = self.budget.per_minute {
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            if let Some(until) = w.minute.next_start(limit, now) {
+                return Ok(Some(until));
             }
         }
         Ok(None)
     }
 
-    /// Correct the counts from a response's headers (names from the manifest).
-    pub fn observe(&self, headers: &[(String, String)], clock: &SharedClock) {
+    /// Correct the counts from the headers of the response to the call sent at `sent`
+    /// (clock ms; header names from the manifest).
+    pub fn observe(&self, headers: &[(String, String)], sent: u64, clock: &SharedClock) {
         let header = |name: &Option<String>| -> Option<u32> {
             let name = name.as_deref()?;
             headers
@@ -238,10 +264,9 @@ impl TenantBudget {
             header(&self.budget.minute_remaining_header),
         ) {
             let used = limit.saturating_sub(remaining);
-            let ours = w.minute.len() as u32;
-            if used > ours {
-                w.minute_floor = Some((now, used));
-            }
+            let foreign = w.minute.observe(used, sent, now);
+            tracing::debug!(tenant = %self.tenant, now_ms = now, sent, remaining, used,
+                in_window = w.minute.len_at(now), foreign, "budget: observed");
         }
         if let Some(remaining) = header(&self.budget.day_remaining_header) {
             match self.budget.per_day {
@@ -269,13 +294,10 @@ impl TenantBudget {
         self.lock().day_blocked_until = Some(resume_at);
     }
 
-    /// The minute budget's calls counted at `now_ms` (for tests and diagnostics).
+    /// The minute budget's calls counted at `now_ms`, the host's own and those the
+    /// provider reported beyond them (for tests and diagnostics).
     pub fn calls_in_last_minute(&self, now_ms: u64) -> usize {
-        self.lock()
-            .minute
-            .iter()
-            .filter(|t| now_ms.saturating_sub(**t) < MINUTE_MS)
-            .count()
+        self.lock().minute.len_at(now_ms)
     }
 }
 
@@ -376,6 +398,7 @@ impl RateBudgets {
 
 #[cfg(test)]
 mod tests {
+    use super::minute::MINUTE_MS;
     use super::*;
     use crate::clock::ManualClock;
 
@@ -408,7 +431,7 @@ mod tests {
         let shared: SharedClock = Arc::new(ManualClock::new(0));
         let b = TenantBudget::new(budget(Some(60), Some(5000)), 0);
         b.acquire(&shared).await.expect("call");
-        b.observe(&[("X-DayLimit-Remaining".into(), "0".into())], &shared);
+        b.observe(&[("X-DayLimit-Remaining".into(), "0".into())], 0, &shared);
         assert!(
             b.acquire(&shared).await.is_err(),
             "the provider says the day is spent"
@@ -456,7 +479,11 @@ mod tests {
         );
         // A provider's report that its window is full, and a pause, hold calls too.
         let b = TenantBudget::new(budget(Some(60), None), 0);
-        b.observe(&[("X-MinLimit-Remaining".into(), "0".into())], &shared);
+        b.observe(
+            &[("X-MinLimit-Remaining".into(), "0".into())],
+            MINUTE_MS,
+            &shared,
+        );
         assert_eq!(b.ready_at(MINUTE_MS + 1), Readiness::At(2 * MINUTE_MS));
         let b = TenantBudget::new(budget(Some(60), None), 0);
         b.pause(Duration::from_secs(7), &shared);

@@ -14,6 +14,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use super::broker::{BrokerError, SecretText, client_basic};
+use super::budget::Outcome;
 use crate::runtime::RuntimeError;
 use crate::runtime::egress::{self, EgressAllow, EgressPolicy, PluginRequest};
 use crate::runtime::host_state::HostState;
@@ -181,6 +182,14 @@ fn retry_after(response: &Response, default: u32) -> Duration {
     Duration::from_secs(seconds)
 }
 
+/// Wait until the app-wide budget lets a call without a tenant start, and count it.
+async fn app_turn(app: &super::budget::AppBudget, key: &str, clock: &crate::clock::SharedClock) {
+    while let Some(until) = app.try_take(key, clock.now_millis()) {
+        let nap = until.saturating_sub(clock.now_millis());
+        tokio::time::sleep(Duration::from_millis(nap).min(Duration::from_millis(250))).await;
+    }
+}
+
 /// A 429 the host answers itself when a tenant's day budget is spent.
 fn day_spent(resume_at: u64, now: u64) -> Response {
     let seconds = resume_at.saturating_sub(now).div_ceil(1000).max(1);
@@ -214,14 +223,29 @@ impl HostState {
                 .budgets
                 .tenant(&self.plugin.id, tenant, manifest_budget, clock.now_millis())
         });
+        // The integration's app-wide budget: a tenant's budget consults it; a call
+        // without a tenant (tenant discovery) asks it directly.
+        let app = self.ctx.integration.as_ref().and_then(|integration| {
+            self.caps
+                .budgets
+                .app(&self.plugin.id, integration, manifest_budget)
+        });
+        if let (Some(budget), Some(app)) = (&budget, &app) {
+            budget.attach_app(app.clone());
+        }
+        let turn_key = self.ctx.connection.clone().unwrap_or_default();
         let mut retries = 0;
         loop {
             // Waiting on the budget (including a pause a 429 set) moves the call's wall
             // deadline: the host chose to wait, the plugin did not stall.
             let waiting = std::time::Instant::now();
-            let ticket = match &budget {
-                Some(budget) => self.excused(budget.acquire(&clock)).await.map(Some),
-                None => Ok(None),
+            let ticket = match (&budget, &app) {
+                (Some(budget), _) => self.excused(budget.acquire(&clock)).await.map(Some),
+                (None, Some(app)) => {
+                    self.excused(app_turn(app, &turn_key, &clock)).await;
+                    Ok(None)
+                }
+                (None, None) => Ok(None),
             };
             let waited = waiting.elapsed();
             if waited >= crate::metrics::NOTABLE_WAIT {
@@ -231,20 +255,41 @@ impl HostState {
                 Ok(ticket) => ticket,
                 Err(spent) => return Ok(day_spent(spent.resume_at, clock.now_millis())),
             };
-            let response = http
+            let result = http
                 .execute(method.clone(), url, headers, body, authorization)
-                .await?;
-            drop(ticket);
-            if let Some(budget) = &budget {
-                budget.observe(&response.headers, &clock);
+                .await;
+            // The call leaves the tenant's minute a minute after its answer (or its
+            // failure: it may have reached the provider), at once when refused.
+            if let (Some(budget), Some(ticket)) = (&budget, ticket) {
+                let sent = ticket.sent();
+                let outcome = match &result {
+                    Ok(response) if response.status == 429 => Outcome::Refused,
+                    _ => Outcome::Answered,
+                };
+                budget.settle(ticket, outcome, &clock);
+                if let Ok(response) = &result {
+                    budget.observe(&response.headers, sent, &clock);
+                }
+            }
+            let response = result?;
+            if let Some(app) = &app {
+                app.observe(&response.headers, clock.now_millis());
             }
             if response.status != 429 {
                 return Ok(response);
             }
             crate::metrics::provider_throttled();
             let wait = retry_after(&response, manifest_budget.default_retry_after);
+            // A 429 while the app-level header says nothing is left is the app-wide
+            // limit: every tenant of the integration waits, not this tenant's day.
+            let app_spent = app
+                .as_ref()
+                .filter(|app| app.reported(&response.headers) == Some(0));
+            if let Some(app) = app_spent {
+                app.pause_until(clock.now_millis().saturating_add(millis(wait)));
+            }
             if wait > MAX_TRANSPARENT_WAIT || retries >= MAX_429_RETRIES {
-                if let Some(budget) = &budget {
+                if let (Some(budget), None) = (&budget, app_spent) {
                     budget.day_refused(clock.now_millis().saturating_add(millis(wait)));
                 }
                 return Ok(response);
@@ -252,9 +297,11 @@ impl HostState {
             retries += 1;
             tracing::info!(plugin = %self.plugin.id, tenant = self.ctx.tenant.as_deref().unwrap_or("-"),
                 seconds = wait.as_secs(), "provider asked to wait (429); retrying");
-            match &budget {
-                Some(budget) => budget.pause(wait, &clock),
-                None => self.excused(tokio::time::sleep(wait)).await,
+            match (&budget, app_spent) {
+                // The app budget's pause holds the retry (and every other tenant).
+                (_, Some(_)) => {}
+                (Some(budget), None) => budget.pause(wait, &clock),
+                (None, None) => self.excused(tokio::time::sleep(wait)).await,
             }
         }
     }

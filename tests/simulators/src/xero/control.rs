@@ -209,6 +209,17 @@ impl SimControl {
         self.lock().xero_rate.reset_windows();
     }
 
+    /// Counts `calls` calls of the app `client_id` in its app-wide minute now, as
+    /// another process of the same app would make them: a host sees them only in the
+    /// `X-AppMinLimit-Remaining` of its next response (or the 429 they cause).
+    pub fn spend_xero_app_minute(&self, client_id: &str, calls: u32) {
+        let now = self.now_ms();
+        let mut st = self.lock();
+        for _ in 0..calls {
+            st.xero_rate.app_call(client_id, now);
+        }
+    }
+
     /// Current usage per (app, tenant).
     pub fn xero_rate_usage(&self) -> Vec<TenantUsage> {
         let now = self.now_ms();
@@ -219,6 +230,29 @@ impl SimControl {
     /// concurrent calls overlap and the concurrency limit can bite.
     pub fn set_xero_latency(&self, latency: Duration) {
         self.lock().xero_latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
+    }
+
+    /// Makes every Xero data request, and then its answer, move the simulated clock on
+    /// by the next of `ms` (taken in turn; empty: no transit), so that a call *arrives*
+    /// (and counts in the rate windows) after it was sent, and its answer comes later
+    /// still, deterministically on a frozen clock.
+    pub fn set_xero_transit(&self, ms: &[u64]) {
+        self.lock().xero_transit = (ms.to_vec(), 0);
+    }
+
+    /// One leg of a Xero data call's transit (see [`set_xero_transit`](Self::set_xero_transit)).
+    pub(crate) fn xero_transit(&self) {
+        let leg = {
+            let mut st = self.lock();
+            let (legs, next) = &mut st.xero_transit;
+            let leg = legs.get(*next % legs.len().max(1)).copied();
+            *next = next.wrapping_add(1);
+            leg
+        };
+        if let Some(ms) = leg {
+            self.clock()
+                .advance_ms(i64::try_from(ms).unwrap_or(i64::MAX));
+        }
     }
 
     /// The next `count` Xero data calls with a valid token fail with `status` (e.g. 503)

@@ -4,7 +4,10 @@
 //! Windows (all on the simulator clock):
 //! - minute limits are *rolling* 60-second windows ("more than 60 api calls in a rolling
 //!   60 sec window", Xero-NetStandard#183); `Retry-After` is the time until the oldest
-//!   call in the window leaves it;
+//!   call in the window leaves it. A call counts from when it *arrives* (is admitted),
+//!   not from when a client sent it: a client that starts a call the moment its own
+//!   count of sent calls frees a place can still be refused, so a client's window must
+//!   keep a call until a minute after its answer;
 //! - the daily limit is a *fixed* 24-hour window that resets at a per-tenant time (the
 //!   organisation's creation time of day), so `Retry-After` can be tens of thousands of
 //!   seconds;

@@ -52,9 +52,13 @@ pub(crate) async fn serve(
     endpoint: Endpoint,
     build: impl FnOnce(&OrgData, Millis) -> Response,
 ) -> Response {
+    s.xero_transit();
     let admitted = match gate::admit(s, headers, endpoint) {
         Ok(a) => a,
-        Err(refusal) => return *refusal,
+        Err(refusal) => {
+            s.xero_transit();
+            return *refusal;
+        }
     };
     admitted.pause().await;
     let now = s.now_ms();
@@ -65,7 +69,9 @@ pub(crate) async fn serve(
             None => errors::forbidden().into_response(),
         }
     };
-    admitted.finish(resp)
+    let resp = admitted.finish(resp);
+    s.xero_transit();
+    resp
 }
 
 /// Adds the data routes to the main router.
