@@ -280,15 +280,17 @@ impl SyncService {
             match result {
                 Ok(run) => {
                     if run.error.is_some() && !broken {
-                        let state = self
-                            .connections
-                            .connection(connection)
-                            .await
-                            .map(|c| c.state)
-                            .ok();
-                        broken = state != Some(ConnectionState::Active);
+                        broken = self.is_no_longer_active(connection).await;
                     }
                     runs.push((index, run));
+                }
+                // A later stream refused because a stream already running broke the
+                // connection (a revoked grant mid-run): the call stops like a serial
+                // one would, with the runs so far. Only the first stream's refusal (the
+                // connection could not sync at all) is the caller's error.
+                Err(error) if index > 0 && self.is_no_longer_active(connection).await => {
+                    tracing::debug!(connection, %error, "stream not started: the connection broke mid-run");
+                    broken = true;
                 }
                 Err(error) => {
                     stopped.get_or_insert(error);
@@ -302,6 +304,14 @@ impl SyncService {
                 Ok(runs.into_iter().map(|(_, run)| run).collect())
             }
         }
+    }
+
+    /// Whether `connection` has left `active` (or can no longer be read).
+    async fn is_no_longer_active(&self, connection: &str) -> bool {
+        !matches!(
+            self.connections.connection(connection).await,
+            Ok(c) if c.state == ConnectionState::Active
+        )
     }
 
     /// The most streams one [`sync_connection`](Self::sync_connection) has run at once
