@@ -1,8 +1,8 @@
 //! One tenant's sliding minute window: which calls a provider may still count, and
 //! when the next one fits.
 //!
-//! **When a call counts.** A provider counts a call when the request *arrives* (Xero's
-//! rolling window, as the simulator models it), somewhere between the host sending it
+//! **When a call counts.** A provider counts a call when the request *arrives* (a rolling
+//! window, as the simulators model it), somewhere between the host sending it
 //! and the host reading its answer. The host cannot see the arrival, so it takes the
 //! later bound: a call is entered when it is sent (so calls in flight count at once)
 //! and, when its answer comes back, moved to the time of the answer
