@@ -316,6 +316,13 @@ impl Host {
         self.app = Some(app);
     }
 
+    /// Stops the host (its server and app), keeping the simulator and the data
+    /// directory; [`Host::restart`] brings it back.
+    pub fn stop(&mut self) {
+        self.server.abort();
+        drop(self.app.take());
+    }
+
     /// The running host.
     pub fn app(&self) -> &App {
         self.app.as_ref().expect("host is running")
@@ -360,9 +367,20 @@ impl Host {
         orgs: &[&str],
         approve: bool,
     ) -> (u16, String) {
+        self.consent_as(USER, authorize_url, orgs, approve).await
+    }
+
+    /// [`Host::consent`] signed in as `user` instead of [`USER`].
+    pub async fn consent_as(
+        &self,
+        user: &str,
+        authorize_url: &str,
+        orgs: &[&str],
+        approve: bool,
+    ) -> (u16, String) {
         let redirect = self
             .sim
-            .authorize(authorize_url, USER, orgs, approve)
+            .authorize(authorize_url, user, orgs, approve)
             .expect("consent screen");
         self.browse(&redirect.location).await
     }
@@ -381,6 +399,17 @@ impl Host {
         orgs: &[&str],
         scopes: Option<Vec<&str>>,
     ) -> String {
+        self.connect_as(USER, integration, orgs, scopes).await
+    }
+
+    /// [`Host::connect`] with the consent given by `user` instead of [`USER`].
+    pub async fn connect_as(
+        &self,
+        user: &str,
+        integration: &str,
+        orgs: &[&str],
+        scopes: Option<Vec<&str>>,
+    ) -> String {
         let mut body = json!({"integration": integration});
         if let Some(scopes) = scopes {
             body["scopes"] = json!(scopes);
@@ -388,7 +417,7 @@ impl Host {
         let started = self.api_ok("POST", "/api/connections", Some(body)).await;
         assert_eq!(started["state"], "pending");
         let url = started["authorize_url"].as_str().expect("authorize_url");
-        let (status, page) = self.consent(url, orgs, true).await;
+        let (status, page) = self.consent_as(user, url, orgs, true).await;
         assert_eq!(status, 200, "{page}");
         started["id"].as_str().expect("id").to_owned()
     }

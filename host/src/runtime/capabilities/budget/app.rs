@@ -7,10 +7,14 @@
 //!
 //! **Counting.** The newest report says `remaining` calls are left at time `at`; until
 //! that report is a minute old, at most `remaining` calls start after it (the calls we
-//! start are counted against it). A report of 0, or a 429 while the header says 0,
-//! holds every tenant of the integration until the report ages out (a minute covers
-//! both a fixed and a rolling provider window) or the 429's `Retry-After`. Without a
-//! fresh report nothing is held.
+//! start are counted against it). A report of 0 holds every tenant of the integration
+//! until the report ages out (a minute covers both a fixed and a rolling provider
+//! window). A 429 while the header says 0 holds them until its `Retry-After` instead:
+//! the provider said when its window frees up, so the reports seen until then age out
+//! at that moment rather than a minute later. Then one call goes first and its answer
+//! brings a fresh report (a rolling window frees only its oldest calls at that moment,
+//! so letting every tenant go would earn a burst of 429s); without an answer the probe
+//! ends a minute after the pause. Without a fresh report nothing is held.
 //!
 //! **Fairness.** When calls must wait, tenants take turns: a tenant that is refused
 //! joins a queue (once); when `n` calls fit, only the first `n` tenants of the queue
@@ -40,6 +44,12 @@ struct AppWindow {
     report: Option<(u64, u32)>,
     /// Calls started since that report.
     since_report: u32,
+    /// The report ages out then rather than a minute after it (the end of a 429's
+    /// pause that was in force when it came or that followed it; clock ms).
+    report_ends: Option<u64>,
+    /// After a 429's pause: one call at a time until a fresh report, at most until
+    /// then (clock ms).
+    probe_until: Option<u64>,
     /// Every call waits until then (a 429 on the app-wide limit; clock ms).
     paused_until: Option<u64>,
     /// Tenants waiting for their turn, with when each last asked.
@@ -81,12 +91,26 @@ impl AppBudget {
         if w.paused_until.is_some() {
             return Some(0);
         }
+        if let Some(end) = w.report_ends.filter(|&end| end <= now) {
+            w.report = None;
+            w.report_ends = None;
+            w.since_report = 0;
+            w.probe_until = Some(end.saturating_add(MINUTE_MS));
+        }
+        if let Some(until) = w.probe_until {
+            if now < until {
+                return Some(1u32.saturating_sub(w.since_report));
+            }
+            w.probe_until = None;
+            w.since_report = 0;
+        }
         match w.report {
             Some((at, remaining)) if now.saturating_sub(at) < MINUTE_MS => {
                 Some(remaining.saturating_sub(w.since_report))
             }
             Some(_) => {
                 w.report = None;
+                w.report_ends = None;
                 w.since_report = 0;
                 None
             }
@@ -98,7 +122,10 @@ impl AppBudget {
     fn window_end(w: &AppWindow, now: u64) -> u64 {
         let report_end = w
             .report
-            .map(|(at, _)| at.saturating_add(MINUTE_MS))
+            .map(|(at, _)| {
+                let minute = at.saturating_add(MINUTE_MS);
+                w.report_ends.map_or(minute, |end| end.min(minute))
+            })
             .unwrap_or(now);
         w.paused_until
             .unwrap_or(0)
@@ -185,6 +212,8 @@ impl AppBudget {
             }
             w.report = Some((now, remaining));
             w.since_report = 0;
+            w.report_ends = w.paused_until.filter(|&until| until > now);
+            w.probe_until = None;
         }
     }
 
@@ -194,6 +223,9 @@ impl AppBudget {
         let mut w = self.lock();
         if w.paused_until.is_none_or(|current| current < until) {
             w.paused_until = Some(until);
+        }
+        if w.report.is_some() {
+            w.report_ends = w.paused_until;
         }
     }
 
@@ -319,5 +351,50 @@ mod tests {
         );
         assert_eq!(b.try_take("t1", 30_000), None);
         assert_eq!(b.try_take("t2", 30_000), None);
+    }
+
+    #[test]
+    fn a_429_retry_after_shorter_than_a_minute_ends_the_hold() {
+        let b = AppBudget::new("x-appminlimit-remaining");
+        // The 429's own header says 0, then its Retry-After of 10 s.
+        b.observe(&report(0), 1_000);
+        b.pause_until(11_000);
+        // Another call's answer, in flight meanwhile, also says 0.
+        b.observe(&report(0), 2_500);
+        assert_eq!(b.try_take("t1", 5_000), Some(11_000));
+        assert_eq!(b.try_take("t1", 11_000), None, "held past its Retry-After");
+        // One call probes the window; the others wait for its answer.
+        assert!(b.try_take("t2", 11_001).is_some());
+        // Its answer: a rolling window freed two calls.
+        b.observe(&report(2), 11_400);
+        assert_eq!(b.try_take("t2", 11_400), None);
+        assert_eq!(b.try_take("t3", 11_401), None);
+        assert!(b.try_take("t4", 11_402).is_some());
+    }
+
+    #[test]
+    fn a_probe_without_an_answer_ends_a_minute_after_the_pause() {
+        let b = AppBudget::new("x-appminlimit-remaining");
+        b.observe(&report(0), 0);
+        b.pause_until(5_000);
+        assert_eq!(b.try_take("t1", 5_000), None);
+        assert!(
+            b.try_take("t2", 30_000).is_some(),
+            "the probe has not answered"
+        );
+        assert_eq!(b.try_take("t2", 65_000), None);
+        assert_eq!(
+            b.try_take("t3", 65_000),
+            None,
+            "nothing known: nothing held"
+        );
+    }
+
+    #[test]
+    fn a_zero_report_without_a_429_holds_its_minute() {
+        let b = AppBudget::new("x-appminlimit-remaining");
+        b.observe(&report(0), 1_000);
+        assert_eq!(b.try_take("t1", 30_000), Some(61_000));
+        assert_eq!(b.try_take("t1", 61_000), None);
     }
 }
