@@ -183,6 +183,8 @@ impl Runtime {
         let _slot = self.slots.acquire().await.map_err(|_| CallError::Trap {
             message: "the runtime is shutting down".into(),
         })?;
+        // Epoch ticks (CPU budget checks, yields) only while a call runs.
+        let _ticking = self.ticker.call_started();
         let mut store = self.new_store(plugin, ctx);
         let timing = store.data().timing.clone();
         let call = async {

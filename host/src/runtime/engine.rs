@@ -1,7 +1,7 @@
 //! The one wasmtime [`Engine`] of the process and the epoch ticker that drives CPU limits.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -14,7 +14,8 @@ use super::limits::RuntimeLimits;
 /// tokio, at this granularity: a guest holds a worker for at most one tick at a time, so
 /// a request hopping through a few tasks on workers busy with guests waits a few ticks at
 /// worst. 5 ms keeps `/healthz` well under 50 ms with every worker running a CPU-bound
-/// guest (10 ms measured up to ~30 ms) for 200 wake-ups a second of the ticker thread.
+/// guest (10 ms measured up to ~30 ms) for 200 wake-ups a second of the ticker thread
+/// while calls run (none while no call runs).
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 
 /// Which instance allocator the engine ended up with.
@@ -90,39 +91,91 @@ pub fn build_engine(limits: &RuntimeLimits) -> Result<(Engine, AllocatorKind), R
     }
 }
 
-/// A background thread advancing the engine's epoch every [`EPOCH_TICK`]; stops on drop.
+/// A background thread advancing the engine's epoch every [`EPOCH_TICK`] while a plugin
+/// call is running; stops on drop.
+///
+/// With no call running it sleeps (a host with thousands of idle connections would
+/// otherwise wake 200 times a second for nothing): [`EpochTicker::call_started`] wakes
+/// it, and it parks again once the last call ended.
 #[derive(Debug)]
 pub struct EpochTicker {
-    stop: Arc<AtomicBool>,
+    shared: Arc<TickerShared>,
     thread: Option<JoinHandle<()>>,
 }
+
+#[derive(Debug, Default)]
+struct TickerShared {
+    stop: AtomicBool,
+    /// Calls running now.
+    active: AtomicUsize,
+    /// Epoch increments so far.
+    ticks: AtomicU64,
+}
+
+/// Keeps the epoch ticking while it lives (see [`EpochTicker::call_started`]).
+#[derive(Debug)]
+pub struct Ticking<'a> {
+    ticker: &'a EpochTicker,
+}
+
+impl Drop for Ticking<'_> {
+    fn drop(&mut self) {
+        self.ticker.shared.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// How long the idle ticker sleeps before looking again on its own (a safety net: a
+/// call start always wakes it).
+const IDLE_PARK: Duration = Duration::from_secs(1);
 
 impl EpochTicker {
     /// Start ticking `engine`.
     pub fn start(engine: &Engine) -> Result<Self, RuntimeError> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let shared = Arc::new(TickerShared::default());
+        let seen = shared.clone();
         let engine = engine.clone();
         let thread = std::thread::Builder::new()
             .name("mooring-epoch".into())
             .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
+                while !seen.stop.load(Ordering::SeqCst) {
+                    if seen.active.load(Ordering::SeqCst) == 0 {
+                        // An unpark between the check and here makes this return at once.
+                        std::thread::park_timeout(IDLE_PARK);
+                        continue;
+                    }
                     std::thread::sleep(EPOCH_TICK);
                     engine.increment_epoch();
+                    seen.ticks.fetch_add(1, Ordering::Relaxed);
                 }
             })
             .map_err(|e| RuntimeError::Engine(format!("cannot start the epoch ticker: {e}")))?;
         Ok(Self {
-            stop,
+            shared,
             thread: Some(thread),
         })
+    }
+
+    /// A plugin call starts: the epoch ticks until the returned guard is dropped.
+    pub fn call_started(&self) -> Ticking<'_> {
+        if self.shared.active.fetch_add(1, Ordering::SeqCst) == 0
+            && let Some(thread) = &self.thread
+        {
+            thread.thread().unpark();
+        }
+        Ticking { ticker: self }
+    }
+
+    /// Epoch increments so far.
+    pub fn ticks(&self) -> u64 {
+        self.shared.ticks.load(Ordering::Relaxed)
     }
 }
 
 impl Drop for EpochTicker {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.shared.stop.store(true, Ordering::SeqCst);
         if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
             let _ = thread.join();
         }
     }
@@ -135,4 +188,52 @@ pub fn compatibility_key(engine: &Engine) -> String {
     let mut hasher = DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     format!("wasmtime-48-{:016x}", hasher.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Polls `done` for up to 10 s.
+    fn eventually(done: impl Fn() -> bool) -> bool {
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < until {
+            if done() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        false
+    }
+
+    #[test]
+    fn the_epoch_ticks_only_while_a_call_runs() {
+        let engine = Engine::new(&base_config()).unwrap();
+        let ticker = EpochTicker::start(&engine).unwrap();
+        std::thread::sleep(EPOCH_TICK * 10);
+        assert_eq!(ticker.ticks(), 0, "no call: no tick");
+        let call = ticker.call_started();
+        assert!(
+            eventually(|| ticker.ticks() >= 3),
+            "a running call gets ticks"
+        );
+        let nested = ticker.call_started();
+        drop(call);
+        let during = ticker.ticks();
+        assert!(
+            eventually(|| ticker.ticks() > during),
+            "still ticking while another call runs"
+        );
+        drop(nested);
+        std::thread::sleep(EPOCH_TICK * 2);
+        let after = ticker.ticks();
+        std::thread::sleep(EPOCH_TICK * 10);
+        assert!(ticker.ticks() <= after + 1, "at most the tick in progress");
+        let again = ticker.call_started();
+        assert!(
+            eventually(|| ticker.ticks() > after + 1),
+            "a new call wakes it"
+        );
+        drop(again);
+    }
 }

@@ -63,7 +63,7 @@ pub struct Runtime {
     slots: Arc<tokio::sync::Semaphore>,
     /// Components compiled by this runtime (cache misses), for tests and benchmarks.
     compilations: std::sync::atomic::AtomicU64,
-    _ticker: engine::EpochTicker,
+    ticker: engine::EpochTicker,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -98,7 +98,7 @@ impl Runtime {
             compat_key,
             slots,
             compilations: std::sync::atomic::AtomicU64::new(0),
-            _ticker: ticker,
+            ticker,
         })
     }
 

@@ -318,6 +318,7 @@ impl Host {
 
     /// Stops the host (its server and app), keeping the simulator and the data
     /// directory; [`Host::restart`] brings it back.
+    #[allow(dead_code)] // benches/scale.rs (this file is shared with the benches)
     pub fn stop(&mut self) {
         self.server.abort();
         drop(self.app.take());
