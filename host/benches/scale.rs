@@ -4,8 +4,9 @@
 //! the host's whole background (scheduler, keep-alive, webhooks, retention) running.
 //!
 //! 1. **Connect** `N` connections (default 10,000) over one sync interval of simulated
-//!    time, eight consents at a time through the admin API and the OAuth callback; each
-//!    connect syncs its streams right away. Prints host CPU per connection.
+//!    time, eight consents at a time through the admin API and the OAuth callback, each
+//!    organisation consented by a user of its own; each connect syncs its streams right
+//!    away. Prints host CPU per connection.
 //! 2. **A simulated day** (`--hours`, default 24): the clock jumps to the scheduler's
 //!    next due time and the bench waits until nothing is due or syncing, again and
 //!    again. Streams sync every `--interval` seconds (default 6 h, set for every
@@ -16,13 +17,16 @@
 //!    `hours × 3600 ÷ interval`), host CPU per scheduled sync and the 429s.
 //! 3. **Idle**: with nothing due, host CPU over `--idle` seconds (default 20) of wall
 //!    time as a share of one core, and the process's RSS (the simulator's memory,
-//!    holding `N` organisations, is included).
+//!    holding `N` organisations, is included). The heap is trimmed every 10 s, as
+//!    `mooring serve` does.
 //! 4. **Connection list**: `GET /api/connections?limit=100`, following `X-Next-Cursor`
 //!    through every page; prints the median and worst page latency.
 //! 5. **Restarts**: the host restarts at once, then again after being down for one
 //!    interval (every stream overdue); prints the provider calls in each of the first ten
 //!    simulated minutes against the steady rate and the app-wide limit, the token
 //!    requests and the 429s.
+//! 6. **The host's memory**: RSS after a heap trim with the host, then once it stopped
+//!    (the simulator alone); the difference is the host's share.
 //!
 //! Host CPU is the process's CPU minus the simulator runtime's threads (named `sim`),
 //! as in `benches/sync.rs`. Needs the plugins: `cargo xtask build-plugins`.
