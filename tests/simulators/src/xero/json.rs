@@ -98,17 +98,27 @@ impl<'a> Obj<'a> {
 /// Writes `s` as a JSON string literal.
 pub(crate) fn escape_into(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    let mut rest = s;
+    // Runs without anything to escape are copied whole.
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| b == b'"' || b == b'\\' || b < 0x20)
+    {
+        let (plain, tail) = rest.split_at(at);
+        out.push_str(plain);
+        let mut chars = tail.chars();
+        match chars.next() {
+            Some('"') => out.push_str("\\\""),
+            Some('\\') => out.push_str("\\\\"),
+            Some('\n') => out.push_str("\\n"),
+            Some('\r') => out.push_str("\\r"),
+            Some('\t') => out.push_str("\\t"),
+            Some(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            None => {}
         }
+        rest = chars.as_str();
     }
+    out.push_str(rest);
     out.push('"');
 }
 
@@ -159,5 +169,27 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert_eq!(v["Total"], -12.3);
         assert_eq!(fixed(-5, 2), "-0.05");
+    }
+
+    #[test]
+    fn escaped_strings_read_back_as_written() {
+        for text in [
+            "",
+            "plain",
+            "\"",
+            "a\\b",
+            "line\nbreak\r\ttab",
+            "bell\u{7}and\u{1f}\u{0}",
+            "ünïcødé ✓ \"quoted\" – 𝄞",
+            "\\\"\n",
+        ] {
+            let mut out = String::new();
+            escape_into(&mut out, text);
+            let back: String = serde_json::from_str(&out).unwrap();
+            assert_eq!(back, text, "{out}");
+        }
+        let mut out = String::new();
+        escape_into(&mut out, "x\u{1}y");
+        assert_eq!(out, r#""x\u0001y""#);
     }
 }

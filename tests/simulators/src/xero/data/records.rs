@@ -31,17 +31,21 @@ impl Id {
 }
 
 impl fmt::Display for Id {
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, lower-case hex (written without the
+    /// formatting machinery: pages render thousands of ids).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let h = format!("{:032x}", self.0);
-        write!(
-            f,
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [b'-'; 36];
+        let mut nibble = 0u32;
+        for (i, byte) in text.iter_mut().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                continue;
+            }
+            let shift = 124 - 4 * nibble;
+            *byte = HEX[((self.0 >> shift) & 0xf) as usize];
+            nibble += 1;
+        }
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -492,6 +496,28 @@ mod tests {
         assert!(matches!(&s[19..20], "8" | "9" | "a" | "b"));
         assert_eq!(Id::parse(&s.to_uppercase()), Some(id));
         assert_eq!(Id::parse("nope"), None);
+    }
+
+    #[test]
+    fn ids_print_as_hyphenated_lower_hex() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for id in [
+            Id(0),
+            Id(u128::MAX),
+            Id::random(&mut rng),
+            Id::random(&mut rng),
+        ] {
+            let h = format!("{:032x}", id.0);
+            let expected = format!(
+                "{}-{}-{}-{}-{}",
+                &h[0..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..32]
+            );
+            assert_eq!(id.to_string(), expected);
+        }
     }
 
     #[test]
