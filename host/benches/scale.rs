@@ -47,15 +47,7 @@ use futures_util::StreamExt as _;
 use mooring::sync::SchedulerStatus;
 use mooring_simulators::{Provider, RateLimits};
 
-/// Sign-in scopes plus the settings scope: four streams of one page each.
-const SETTINGS: &[&str] = &[
-    "openid",
-    "profile",
-    "email",
-    "offline_access",
-    "accounting.settings.read",
-];
-/// Those four streams.
+/// The four streams of a connection with `harness::XERO_SETTINGS_SCOPES`.
 const STREAMS: &[&str] = &[
     "organisation",
     "accounts",
@@ -183,7 +175,7 @@ async fn connect_all(host: &harness::Host, orgs: &[String], interval: u64) -> Ve
                     &owner(first + i),
                     "xero",
                     &[org.as_str()],
-                    Some(SETTINGS.to_vec()),
+                    Some(harness::XERO_SETTINGS_SCOPES.to_vec()),
                 )
                 .await
             })

@@ -14,31 +14,11 @@ use std::time::Duration;
 use mooring::sync::SchedulerOptions;
 use mooring_simulators::{Provider, RateLimits};
 
-use crate::harness::{Host, USER};
+use crate::harness::{Host, USER, XERO_SETTINGS_SCOPES, until};
 
-/// Sign-in scopes plus the settings scope: four streams of one page each.
-const SETTINGS: &[&str] = &[
-    "openid",
-    "profile",
-    "email",
-    "offline_access",
-    "accounting.settings.read",
-];
 /// The app-wide limit per minute the simulator enforces here.
 const APP_PER_MINUTE: u32 = 12;
 const TENANTS: usize = 4;
-
-/// Poll `done` (every 10 ms of real time, at most 60 s) until it holds.
-async fn until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !done() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
 
 /// Let calls that could still start (they must not) start: a little real time.
 async fn settle() {
@@ -65,7 +45,10 @@ async fn tenants_share_the_apps_minute_in_turns_without_an_app_wide_429() {
             .sim
             .add_org(Provider::Xero, &format!("App Budget {i} Ltd"));
         host.sim.grant_user_access(USER, &org).expect("access");
-        connections.push(host.connect("xero", &[&org], Some(SETTINGS.to_vec())).await);
+        connections.push(
+            host.connect("xero", &[&org], Some(XERO_SETTINGS_SCOPES.to_vec()))
+                .await,
+        );
         orgs.push(org);
     }
     let streams = host

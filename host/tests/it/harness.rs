@@ -25,6 +25,29 @@ pub const XERO_CLIENT: (&str, &str) = ("xero-client-id", "xero-client-secret-1")
 pub const QBO_CLIENT: (&str, &str) = ("qbo-client-id", "qbo-client-secret-1");
 /// The admin token of the host under test.
 pub const ADMIN: &str = "test-admin-token";
+/// Xero's sign-in scopes plus the settings scope: a connection with four streams of one
+/// page each (organisation, accounts, tracking categories, common accounts).
+#[allow(dead_code)] // not every includer (tests, benches) uses it
+pub const XERO_SETTINGS_SCOPES: &[&str] = &[
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "accounting.settings.read",
+];
+
+/// Polls `done` (every 10 ms of real time, at most 60 s) until it holds.
+#[allow(dead_code)] // not every includer (tests, benches) uses it
+pub async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
 
 /// The host reads the simulator's clock, so moving one moves both.
 struct SharedSimClock(mooring_simulators::clock::Clock);

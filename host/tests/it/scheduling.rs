@@ -18,29 +18,9 @@ use std::time::Duration;
 use mooring::sync::{SchedulerOptions, SchedulerStatus};
 use mooring_simulators::{Provider, RateLimits};
 
-use crate::harness::{Host, USER};
+use crate::harness::{Host, USER, XERO_SETTINGS_SCOPES, until};
 
 const DAY_MS: u64 = 86_400_000;
-/// Sign-in scopes plus the settings scope: four hourly streams (organisation first).
-const SETTINGS: &[&str] = &[
-    "openid",
-    "profile",
-    "email",
-    "offline_access",
-    "accounting.settings.read",
-];
-
-/// Poll `done` (every 10 ms of real time, at most 60 s) until it holds.
-async fn until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !done() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
 
 fn now(host: &Host) -> u64 {
     host.sim.clock().now_ms().max(0) as u64
@@ -94,7 +74,7 @@ async fn a_hard_throttled_tenant_does_not_hold_up_nineteen_others() {
     host.sim.clock().freeze();
     // The throttled tenant connects first and gets the only slot.
     let throttled = host
-        .connect("xero", &[&host.uk], Some(SETTINGS.to_vec()))
+        .connect("xero", &[&host.uk], Some(XERO_SETTINGS_SCOPES.to_vec()))
         .await;
     let streams = host
         .app()
@@ -130,7 +110,9 @@ async fn a_hard_throttled_tenant_does_not_hold_up_nineteen_others() {
             .sim
             .add_org(Provider::Xero, &format!("Tenant {i:02} Ltd"));
         host.sim.grant_user_access(USER, &org).expect("access");
-        let id = host.connect("xero", &[&org], Some(SETTINGS.to_vec())).await;
+        let id = host
+            .connect("xero", &[&org], Some(XERO_SETTINGS_SCOPES.to_vec()))
+            .await;
         others.push((id, org));
     }
     // With one slot between twenty tenants, the nineteen sync every stream while the
@@ -175,7 +157,7 @@ async fn over_a_simulated_day_each_stream_is_fetched_at_its_own_interval() {
     host.sim.clock().freeze();
     // Hourly settings streams and the trial balance; invoices and credit notes every
     // 15 minutes.
-    let mut scopes = SETTINGS.to_vec();
+    let mut scopes = XERO_SETTINGS_SCOPES.to_vec();
     scopes.extend([
         "accounting.invoices.read",
         "accounting.reports.trialbalance.read",
@@ -279,7 +261,7 @@ async fn due_times_survive_a_restart_and_missed_ones_are_spread() {
     let mut host = Host::start().await;
     host.sim.clock().freeze();
     let id = host
-        .connect("xero", &[&host.uk], Some(SETTINGS.to_vec()))
+        .connect("xero", &[&host.uk], Some(XERO_SETTINGS_SCOPES.to_vec()))
         .await;
     let scheduler = host.app().sync.spawn_scheduler(true);
     until("the first sync", || idle(&status(&host))).await;
@@ -361,7 +343,7 @@ async fn a_degraded_connection_resumes_at_its_resume_time_and_not_before() {
     let host = Host::start().await;
     host.sim.clock().freeze();
     let id = host
-        .connect("xero", &[&host.uk], Some(SETTINGS.to_vec()))
+        .connect("xero", &[&host.uk], Some(XERO_SETTINGS_SCOPES.to_vec()))
         .await;
     // The organisation's plan allows two calls a day: the third stream finds the day
     // spent and the connection waits, every stream of it, until the provider's reset.
