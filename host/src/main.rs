@@ -71,10 +71,12 @@ async fn serve(config: Config) -> Result<(), String> {
     let app = App::open(config, Arc::new(SystemClock))
         .await
         .map_err(|e| e.to_string())?;
-    let listen = app.config.listen;
-    let listener = tokio::net::TcpListener::bind(listen)
+    let configured = app.config.listen;
+    let listener = tokio::net::TcpListener::bind(configured)
         .await
-        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        .map_err(|e| format!("cannot listen on {configured}: {e}"))?;
+    // The bound address: with port 0 the system picked one, and this line names it.
+    let listen = listener.local_addr().unwrap_or(configured);
     for plugin in app.plugins.list().unwrap_or_default() {
         tracing::info!(id = %plugin.id, version = %plugin.version, sha256 = %plugin.sha256, active = plugin.active, "plugin loaded");
     }

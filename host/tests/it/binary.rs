@@ -1,44 +1,10 @@
 //! The `mooring` binary: `serve` on the embedded defaults, `plugins`, config errors.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+use crate::serve_process::{self, mooring, unused_address};
 use crate::support::component;
-
-fn mooring() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mooring"))
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-async fn wait_healthy(base: &str) {
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
-            && r.status().is_success()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("mooring did not become healthy at {base}");
-}
 
 fn plugin_dir(dir: &Path) -> std::path::PathBuf {
     let plugins = dir.join("plugins");
@@ -55,22 +21,18 @@ fn plugin_dir(dir: &Path) -> std::path::PathBuf {
 async fn serve_on_defaults_then_list_plugins() {
     let dir = tempfile::tempdir().expect("tmp");
     let plugins = plugin_dir(dir.path());
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
     // Run in the temp dir so the embedded default `./data` lands there.
-    let child = mooring()
+    let mut serve = mooring();
+    serve
         .arg("serve")
         .current_dir(dir.path())
-        .env("MOORING_LISTEN", format!("127.0.0.1:{port}"))
         .env("MOORING_PLUGIN_DIR", &plugins)
         .env_remove("MOORING_ADMIN_TOKEN")
-        .env_remove("MOORING_ENCRYPTION_KEY")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let _guard = Killed(child);
-    wait_healthy(&base).await;
+        .env_remove("MOORING_ENCRYPTION_KEY");
+    let serving = serve_process::spawn(serve, &dir.path().join("serve.log")).await;
+    serving.wait_healthy().await;
+    let base = serving.base();
+    let listen = serving.addr.to_string();
 
     let data = dir.path().join("data");
     assert!(data.join("mooring.redb").exists());
@@ -124,7 +86,7 @@ async fn serve_on_defaults_then_list_plugins() {
     let out = mooring()
         .args(["plugins", "--json"])
         .current_dir(dir.path())
-        .env("MOORING_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MOORING_LISTEN", &listen)
         .env("MOORING_PLUGIN_DIR", &plugins)
         .output()
         .expect("plugins");
@@ -140,9 +102,8 @@ async fn serve_on_defaults_then_list_plugins() {
 /// Run `mooring serve` (through `sh -c`, after `prefix`) until it is healthy, then
 /// stop it with Ctrl-C; returns what it wrote on stderr.
 async fn serve_once(dir: &Path, plugins: &Path, prefix: &str) -> String {
-    let port = free_port();
-    let log = dir.join("serve.log");
-    let child = Command::new("sh")
+    let mut serve = Command::new("sh");
+    serve
         .arg("-c")
         .arg(format!(
             "{prefix} exec {} serve",
@@ -150,22 +111,15 @@ async fn serve_once(dir: &Path, plugins: &Path, prefix: &str) -> String {
         ))
         .env("MOORING_DATA_DIR", dir.join("data"))
         .env("MOORING_PLUGIN_DIR", plugins)
-        .env("MOORING_LISTEN", format!("127.0.0.1:{port}"))
-        .env("MOORING_LOG", "warn")
         .env_remove("MOORING_ENCRYPTION_KEY")
-        .env_remove("MOORING_ADMIN_TOKEN")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log"))
-        .spawn()
-        .expect("spawn");
-    let pid = child.id();
-    let mut child = Killed(child);
-    wait_healthy(&format!("http://127.0.0.1:{port}")).await;
+        .env_remove("MOORING_ADMIN_TOKEN");
+    let mut serving = serve_process::spawn(serve, &dir.join("serve.log")).await;
+    serving.wait_healthy().await;
     let _ = Command::new("kill")
-        .args(["-INT", &pid.to_string()])
+        .args(["-INT", &serving.child.id().to_string()])
         .status();
-    let _ = child.0.wait();
-    std::fs::read_to_string(&log).unwrap_or_default()
+    let _ = serving.child.wait();
+    serving.logged()
 }
 
 #[tokio::test]
@@ -183,7 +137,7 @@ async fn plugins_offline_reads_the_store_and_a_wrong_key_is_a_clear_error() {
         cmd.args(["plugins"])
             .env("MOORING_DATA_DIR", &data)
             .env("MOORING_PLUGIN_DIR", &plugins)
-            .env("MOORING_LISTEN", format!("127.0.0.1:{}", free_port()))
+            .env("MOORING_LISTEN", unused_address())
             .env_remove("MOORING_ENCRYPTION_KEY");
         for (k, v) in extra {
             cmd.env(k, v);
@@ -238,7 +192,7 @@ async fn a_small_address_space_falls_back_from_the_pooling_allocator() {
     let out = mooring()
         .args(["plugins", "--json"])
         .env("MOORING_DATA_DIR", dir.path().join("data"))
-        .env("MOORING_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("MOORING_LISTEN", unused_address())
         .env_remove("MOORING_ENCRYPTION_KEY")
         .output()
         .expect("run");

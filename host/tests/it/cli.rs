@@ -10,27 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::serve_process::{self, Killed, Serving, mooring, unused_address};
 use crate::support::component;
-
-fn mooring() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mooring"))
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
 
 /// `bytes` with the only occurrence of `from` replaced by `to` (same length): a
 /// component that describes itself differently, e.g. with another version.
@@ -60,7 +41,7 @@ struct Host {
     listen: String,
     base: String,
     token: String,
-    _child: Killed,
+    _serving: Serving,
 }
 
 impl Host {
@@ -73,12 +54,10 @@ impl Host {
             component("test-well-behaved"),
         )
         .expect("copy");
-        let listen = format!("127.0.0.1:{}", free_port());
-        let log = std::fs::File::create(dir.path().join("serve.log")).expect("log");
-        let child = mooring()
+        let mut serve = mooring();
+        serve
             .arg("serve")
             .current_dir(dir.path())
-            .env("MOORING_LISTEN", &listen)
             .env("MOORING_DATA_DIR", dir.path().join("data"))
             .env("MOORING_PLUGIN_DIR", &plugins)
             .env("MOORING_SCHEDULER", "off")
@@ -89,25 +68,11 @@ impl Host {
             )
             .env_remove("MOORING_ADMIN_TOKEN")
             .env_remove("MOORING_ENCRYPTION_KEY")
-            .env_remove("MOORING_PUBLIC_URL")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("spawn");
-        let child = Killed(child);
-        let base = format!("http://{listen}");
-        let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(r) = client.get(format!("{base}/healthz")).send().await
-                && r.status().is_success()
-            {
-                break;
-            }
-            let log = std::fs::read_to_string(dir.path().join("serve.log")).unwrap_or_default();
-            assert!(Instant::now() < deadline, "mooring did not start: {log}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            .env_remove("MOORING_PUBLIC_URL");
+        let serving = serve_process::spawn(serve, &dir.path().join("serve.log")).await;
+        let listen = serving.addr.to_string();
+        let base = serving.base();
+        serving.wait_healthy().await;
         let token = std::fs::read_to_string(dir.path().join("data/admin-token"))
             .expect("generated token")
             .trim()
@@ -117,7 +82,7 @@ impl Host {
             listen,
             base,
             token,
-            _child: child,
+            _serving: serving,
         }
     }
 
@@ -319,7 +284,7 @@ async fn an_escalation_needs_approve_and_errors_are_clear() {
     );
     assert!(stderr.contains("mooring:"), "{stderr}");
 
-    let nobody = format!("http://127.0.0.1:{}", free_port());
+    let nobody = format!("http://{}", unused_address());
     let stderr = failed(&host.run(&["plugin", "list", "--url", &nobody]));
     assert!(stderr.contains("no mooring host answers"), "{stderr}");
 
@@ -417,7 +382,7 @@ fn plugins_without_a_host_or_a_store_creates_nothing() {
         .args(["plugins", "--json"])
         .current_dir(dir.path())
         .env("MOORING_DATA_DIR", &data)
-        .env("MOORING_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("MOORING_LISTEN", unused_address())
         .env_remove("MOORING_ADMIN_TOKEN")
         .env_remove("MOORING_ENCRYPTION_KEY")
         .env_remove("MOORING_PUBLIC_URL")

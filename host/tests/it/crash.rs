@@ -4,31 +4,30 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mooring_simulators::xero::data::size::{GenerateOptions, OrgSize};
-use mooring_simulators::{AppSpec, Provider, SimConfig, Simulator};
+use mooring_simulators::{Provider, SimConfig, Simulator};
 use serde_json::{Value, json};
 
-use crate::harness::{ADMIN, USER, XERO_CLIENT};
+use crate::harness::{ADMIN, USER, XERO_CLIENT, xero_app};
+use crate::serve_process::{self, Serving};
 
-pub(crate) struct Process {
-    pub(crate) child: Child,
-}
+/// A host process; killed (and reaped) when dropped.
+pub(crate) type Process = Serving;
 
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub(crate) fn spawn_host(port: u16, data: &Path, sim: &Simulator) -> Process {
+/// `mooring serve` for the simulator's Xero on `port` with its data in `data`, once it
+/// has bound the port; `Err` with its log when it could not (the port was taken).
+pub(crate) async fn try_spawn_host(
+    port: u16,
+    data: &Path,
+    sim: &Simulator,
+) -> Result<Process, String> {
     let integrations = json!([{"id": "xero", "provider": "xero", "client_id": XERO_CLIENT.0, "client_secret": XERO_CLIENT.1}]);
-    let child = Command::new(env!("CARGO_BIN_EXE_mooring"))
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_mooring"));
+    serve
         .arg("serve")
-        .env("MOORING_LISTEN", format!("127.0.0.1:{port}"))
         .env("MOORING_PUBLIC_URL", format!("http://localhost:{port}"))
         .env("MOORING_DATA_DIR", data)
         .env(
@@ -39,13 +38,50 @@ pub(crate) fn spawn_host(port: u16, data: &Path, sim: &Simulator) -> Process {
         .env("MOORING_ADMIN_TOKEN", ADMIN)
         .env("MOORING_ENCRYPTION_KEY", "17".repeat(32))
         .env("MOORING_INTEGRATIONS", integrations.to_string())
-        .env("MOORING_SCHEDULER", "off")
-        .env("MOORING_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn mooring");
-    Process { child }
+        .env("MOORING_SCHEDULER", "off");
+    let log = data.join("serve.log");
+    serve_process::spawn_at(serve, &log, &format!("127.0.0.1:{port}")).await
+}
+
+/// [`try_spawn_host`], restarting on the port of an earlier process.
+pub(crate) async fn spawn_host(port: u16, data: &Path, sim: &Simulator) -> Process {
+    try_spawn_host(port, data, sim)
+        .await
+        .unwrap_or_else(|logged| panic!("the host did not start on port {port}: {logged}"))
+}
+
+/// An app whose redirect is the host's on `port`, the test user and one organisation
+/// generated with `options`; the organisation's id. These tests are about crashes,
+/// not rate limits: the host may call freely.
+pub(crate) fn add_xero_org(sim: &Simulator, port: u16, options: GenerateOptions) -> String {
+    let redirect = format!("http://localhost:{port}/oauth/callback");
+    sim.add_app(xero_app(&redirect)).expect("app");
+    sim.add_user(Provider::Xero, USER).expect("user");
+    let org = sim.add_org(Provider::Xero, "UK Ltd");
+    sim.grant_user_access(USER, &org).expect("access");
+    sim.generate_xero_org(&org, options).expect("data");
+    let mut limits = sim.xero_rate_limits();
+    limits.per_minute = 100_000;
+    limits.per_day = 1_000_000;
+    sim.set_xero_rate_limits(limits);
+    org
+}
+
+/// A test's first host, on a port probed free (probing again when a concurrent test
+/// took it first), and that port, which its restarts reuse.
+pub(crate) async fn spawn_host_on_a_free_port(data: &Path, sim: &Simulator) -> (Process, u16) {
+    let mut refused = Vec::new();
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        match try_spawn_host(port, data, sim).await {
+            Ok(process) => return (process, port),
+            Err(logged) => refused.push(logged),
+        }
+    }
+    panic!("no free port after 5 tries: {refused:?}");
 }
 
 pub(crate) struct Client {
@@ -151,32 +187,10 @@ impl Client {
 #[tokio::test]
 async fn a_host_killed_mid_sync_ends_with_identical_records_after_a_restart() {
     let sim = Simulator::start(SimConfig::default()).await.expect("sim");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let redirect = format!("http://localhost:{port}/oauth/callback");
-    sim.add_app(
-        AppSpec::new(
-            Provider::Xero,
-            XERO_CLIENT.0,
-            XERO_CLIENT.1,
-            [redirect.as_str()],
-        )
-        .journals_premium(true),
-    )
-    .expect("app");
-    sim.add_user(Provider::Xero, USER).expect("user");
-    let org = sim.add_org(Provider::Xero, "UK Ltd");
-    sim.grant_user_access(USER, &org).expect("access");
-    sim.generate_xero_org(&org, GenerateOptions::new(OrgSize::medium(), 11))
-        .expect("data");
-    // This test is about crashes, not rate limits: let the restarted host call freely.
-    let mut limits = sim.xero_rate_limits();
-    limits.per_minute = 100_000;
-    sim.set_xero_rate_limits(limits);
     let data = tempfile::tempdir().expect("tmp");
     let data = data.path();
+    let (first, port) = spawn_host_on_a_free_port(data, &sim).await;
+    let org = add_xero_org(&sim, port, GenerateOptions::new(OrgSize::medium(), 11));
     let client = Client {
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -184,8 +198,6 @@ async fn a_host_killed_mid_sync_ends_with_identical_records_after_a_restart() {
             .expect("client"),
         base: format!("http://127.0.0.1:{port}"),
     };
-
-    let first = spawn_host(port, data, &sim);
     client.healthy().await;
     let (_, started) = client
         .call(
@@ -249,7 +261,7 @@ async fn a_host_killed_mid_sync_ends_with_identical_records_after_a_restart() {
     sim.clock().advance(Duration::from_secs(2));
     sim.touch_invoice(&org, &open).expect("touch");
     sim.set_xero_latency(Duration::ZERO);
-    let _second = spawn_host(port, data, &sim);
+    let _second = spawn_host(port, data, &sim).await;
     client.healthy().await;
     let (status, runs) = client
         .call(

@@ -7,11 +7,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mooring_simulators::xero::data::size::{GenerateOptions, OrgSize};
-use mooring_simulators::{AppSpec, Provider, SimConfig, Simulator};
+use mooring_simulators::{SimConfig, Simulator};
 use serde_json::{Value, json};
 
-use crate::crash::{Client, Process, spawn_host};
-use crate::harness::{USER, XERO_CLIENT};
+use crate::crash::{Client, Process, add_xero_org, spawn_host, spawn_host_on_a_free_port};
+use crate::harness::USER;
 
 /// A simulator with one Xero organisation of `size`, a host process on a free port and a
 /// connection to the organisation, consented through the first host process.
@@ -27,31 +27,9 @@ struct Crashable {
 impl Crashable {
     async fn start(size: OrgSize) -> (Crashable, Process) {
         let sim = Simulator::start(SimConfig::default()).await.expect("sim");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("port")
-            .port();
-        let redirect = format!("http://localhost:{port}/oauth/callback");
-        sim.add_app(
-            AppSpec::new(
-                Provider::Xero,
-                XERO_CLIENT.0,
-                XERO_CLIENT.1,
-                [redirect.as_str()],
-            )
-            .journals_premium(true),
-        )
-        .expect("app");
-        sim.add_user(Provider::Xero, USER).expect("user");
-        let org = sim.add_org(Provider::Xero, "UK Ltd");
-        sim.grant_user_access(USER, &org).expect("access");
-        sim.generate_xero_org(&org, GenerateOptions::new(size, 5))
-            .expect("data");
-        let mut limits = sim.xero_rate_limits();
-        limits.per_minute = 100_000;
-        limits.per_day = 1_000_000;
-        sim.set_xero_rate_limits(limits);
         let data = tempfile::tempdir().expect("tmp");
+        let (process, port) = spawn_host_on_a_free_port(data.path(), &sim).await;
+        let org = add_xero_org(&sim, port, GenerateOptions::new(size, 5));
         let client = Client {
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -59,7 +37,6 @@ impl Crashable {
                 .expect("client"),
             base: format!("http://127.0.0.1:{port}"),
         };
-        let process = spawn_host(port, data.path(), &sim);
         client.healthy().await;
         let (_, started) = client
             .call(
@@ -95,8 +72,8 @@ impl Crashable {
         (crashable, process)
     }
 
-    fn spawn(&self) -> Process {
-        spawn_host(self.port, self.data.path(), &self.sim)
+    async fn spawn(&self) -> Process {
+        spawn_host(self.port, self.data.path(), &self.sim).await
     }
 
     /// The connection's runs as the API shows them.
@@ -176,7 +153,7 @@ async fn ten_kills_mid_sync_leave_no_run_open_and_the_records_equal_the_truth() 
     setup.sim.set_xero_latency(Duration::from_millis(30));
     for kill in 0..10u64 {
         if kill > 0 {
-            process = setup.spawn();
+            process = setup.spawn().await;
             setup.client.healthy().await;
             // The runs the previous kill cut off were closed when this host started.
             let open: Vec<Value> = setup
@@ -194,7 +171,7 @@ async fn ten_kills_mid_sync_leave_no_run_open_and_the_records_equal_the_truth() 
     }
     drop(process);
     setup.sim.set_xero_latency(Duration::ZERO);
-    let _last = setup.spawn();
+    let _last = setup.spawn().await;
     setup.client.healthy().await;
     let runs = setup.runs().await;
     assert!(runs.iter().all(|r| !r["finished_at"].is_null()), "{runs:?}");
@@ -293,7 +270,7 @@ async fn sigterm_mid_sync_exits_zero_with_no_open_run_and_the_committed_pages_ke
 
     // A restart carries on from the committed cursor to the provider's truth.
     setup.sim.set_xero_latency(Duration::ZERO);
-    let _second = setup.spawn();
+    let _second = setup.spawn().await;
     setup.client.healthy().await;
     let (status, synced) = setup
         .client

@@ -235,16 +235,7 @@ impl Host {
         let base = format!("http://localhost:{port}");
         let redirect = format!("{base}/oauth/callback");
         // An app with premium journals access (Advanced tier), as a finance tool needs.
-        sim.add_app(
-            AppSpec::new(
-                Provider::Xero,
-                XERO_CLIENT.0,
-                XERO_CLIENT.1,
-                [redirect.as_str()],
-            )
-            .journals_premium(true),
-        )
-        .expect("xero app");
+        sim.add_app(xero_app(&redirect)).expect("xero app");
         sim.add_app(AppSpec::new(
             Provider::Quickbooks,
             QBO_CLIENT.0,
@@ -512,4 +503,10 @@ impl Host {
 
 async fn serve(listener: tokio::net::TcpListener, app: App) {
     let _ = axum::serve(listener, mooring::api::router(app)).await;
+}
+
+/// The test Xero app (`XERO_CLIENT`) redirecting to `redirect`, with premium journals
+/// access (Advanced tier), as a finance tool needs.
+pub fn xero_app(redirect: &str) -> AppSpec {
+    AppSpec::new(Provider::Xero, XERO_CLIENT.0, XERO_CLIENT.1, [redirect]).journals_premium(true)
 }

@@ -27,6 +27,7 @@ mod reconnect_links;
 mod refresh_ahead;
 mod runtime;
 mod scheduling;
+mod serve_process;
 mod stream_concurrency;
 mod support;
 mod sync;
