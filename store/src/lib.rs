@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+mod commits;
 pub mod crypto;
 mod error;
 mod event_kind;
@@ -35,6 +36,7 @@ mod webhook_model;
 #[cfg(test)]
 mod tests;
 
+pub use commits::PERSIST_INTERVAL;
 pub use crypto::{
     Cipher, KeyOrigin, KeyRing, KeySource, Sealed, Secret, SecretKey, load_key_ring,
     load_or_create_key, write_key_ring,

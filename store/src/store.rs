@@ -8,6 +8,7 @@ use redb::{
     Database, ReadTransaction, ReadableDatabase as _, ReadableTable as _, WriteTransaction,
 };
 
+use crate::commits::{Committer, Persister};
 use crate::crypto::{Cipher, KeyRing, Sealed, aad};
 use crate::error::StoreError;
 use crate::tables::{self, META, decode, encode};
@@ -39,7 +40,7 @@ const KEY_CHECK_PLAINTEXT: &str = "mooring key check v1";
 /// Mooring's database: every table, behind typed operations.
 ///
 /// Cheap to clone (an `Arc` inside) and `Send + Sync`. Every method is synchronous and
-/// a write waits for its `fsync`: from async code, call it inside
+/// a write waits for its `fsync` (except [`Store::write_relaxed`]): from async code, call it inside
 /// `tokio::task::spawn_blocking` (or a dedicated thread).
 #[derive(Clone)]
 pub struct Store {
@@ -47,7 +48,8 @@ pub struct Store {
 }
 
 struct Inner {
-    db: Database,
+    committer: Arc<Committer>,
+    _persister: Persister,
     cipher: Cipher,
     path: PathBuf,
 }
@@ -121,9 +123,11 @@ impl Store {
             },
             not_a_database,
         )?;
+        let committer = Arc::new(Committer::new(db)?);
         Ok(Store {
             inner: Arc::new(Inner {
-                db,
+                _persister: Persister::start(committer.clone()),
+                committer,
                 cipher,
                 path: path.to_path_buf(),
             }),
@@ -138,7 +142,7 @@ impl Store {
     /// How the file's pages are used, by redb's own accounting (one short write
     /// transaction, aborted): what a disk figure is made of.
     pub fn space(&self) -> Result<SpaceStats, StoreError> {
-        let txn = self.inner.db.begin_write()?;
+        let txn = self.db().begin_write()?;
         let stats = txn.stats()?;
         txn.abort()?;
         Ok(SpaceStats {
@@ -158,7 +162,8 @@ impl Store {
         &self.inner.cipher
     }
 
-    /// Runs `f` in one write transaction, committed only if `f` returns `Ok`.
+    /// Runs `f` in one write transaction, committed only if `f` returns `Ok`, and
+    /// durable when this returns.
     ///
     /// redb allows one writer at a time: do not call other `Store` methods from inside
     /// `f` (a nested write would wait for this one forever); use the [`WriteTx`] methods.
@@ -166,25 +171,41 @@ impl Store {
         &self,
         f: impl FnOnce(&WriteTx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.commit(false, f)
+    }
+
+    /// [`Store::write`] for a page of a sync: made durable within
+    /// [`PERSIST_INTERVAL`](crate::PERSIST_INTERVAL) (by the next durable write, the
+    /// store's persister thread, [`Store::persist`] or closing the store). A crash may
+    /// roll back such writes of the last interval, all of each or nothing; the records
+    /// readers ([`Store::records_after`], [`Store::record`], the counts) see them only
+    /// once they are durable.
+    pub fn write_relaxed<T>(
+        &self,
+        f: impl FnOnce(&WriteTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.commit(true, f)
+    }
+
+    /// Makes every [`Store::write_relaxed`] so far durable now; `false` when each
+    /// already was.
+    pub fn persist(&self) -> Result<bool, StoreError> {
+        contain_panic(|| self.inner.committer.persist(), StoreError::Panicked)
+    }
+
+    fn commit<T>(
+        &self,
+        relaxed: bool,
+        f: impl FnOnce(&WriteTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         contain_panic(
             || {
-                let txn = self.inner.db.begin_write()?;
-                let result = f(&WriteTx {
-                    txn: &txn,
-                    cipher: &self.inner.cipher,
-                });
-                match result {
-                    Ok(value) => {
-                        txn.commit()?;
-                        Ok(value)
-                    }
-                    Err(err) => {
-                        if let Err(abort) = txn.abort() {
-                            tracing::warn!(error = %abort, "aborting a failed write transaction failed");
-                        }
-                        Err(err)
-                    }
-                }
+                self.inner.committer.commit(relaxed, |txn| {
+                    f(&WriteTx {
+                        txn,
+                        cipher: &self.inner.cipher,
+                    })
+                })
             },
             StoreError::Panicked,
         )
@@ -192,7 +213,7 @@ impl Store {
 
     /// The raw database, for modules that work across tables (key rotation).
     pub(crate) fn db(&self) -> &Database {
-        &self.inner.db
+        self.inner.committer.db()
     }
 
     /// Runs `f` on a consistent read snapshot.
@@ -202,11 +223,30 @@ impl Store {
     ) -> Result<T, StoreError> {
         contain_panic(
             || {
-                let txn = self.inner.db.begin_read()?;
+                let txn = self.db().begin_read()?;
                 f(&txn)
             },
             StoreError::Panicked,
         )
+    }
+
+    /// Runs `f` on the snapshot of the last durable commit (what a crash would keep):
+    /// the records readers, so that nothing they hand out is ever rolled back.
+    pub(crate) fn read_durable<T>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        contain_panic(
+            || f(&self.inner.committer.durable_snapshot()),
+            StoreError::Panicked,
+        )
+    }
+
+    /// Test hook: relaxed writes stay deferred for `interval` instead of
+    /// [`PERSIST_INTERVAL`](crate::PERSIST_INTERVAL).
+    #[cfg(test)]
+    pub(crate) fn set_persist_interval_for_tests(&self, interval: std::time::Duration) {
+        self.inner.committer.set_interval(interval);
     }
 
     /// Test hook: overwrite the recorded schema version.

@@ -315,8 +315,10 @@ impl SyncService {
             let page_at = self.clock.now_millis();
             progress.last_page_at = Some(page_at);
             let (conn_id, stream_name) = (connection.to_owned(), stream.to_owned());
+            // Relaxed: durable within PERSIST_INTERVAL, or rolled back by a crash
+            // together with the cursor past it (the next run fetches it again).
             let stats = db(&self.store, move |s| {
-                s.write(|tx| {
+                s.write_relaxed(|tx| {
                     let stats =
                         tx.commit_page(&conn_id, &stream_name, &records, next.as_deref())?;
                     progress.added += stats.added;

@@ -367,7 +367,7 @@ impl Store {
         stream: &str,
         id: &str,
     ) -> Result<Option<StoredRecord>, StoreError> {
-        self.read(|r| {
+        self.read_durable(|r| {
             let Some(row) = load_stream(&r.table(RECORD_STREAMS)?, connection, stream)? else {
                 return Ok(None);
             };
@@ -394,7 +394,7 @@ impl Store {
         limit: usize,
     ) -> Result<(Vec<RecordChange>, Option<u64>), StoreError> {
         let limit = limit.max(1);
-        self.read(|r| {
+        self.read_durable(|r| {
             let Some(stream_row) = load_stream(&r.table(RECORD_STREAMS)?, connection, stream)?
             else {
                 return Ok((Vec::new(), None));
@@ -437,7 +437,7 @@ impl Store {
 
     /// Live and tombstone counts and the last sequence number of a stream.
     pub fn stream_stats(&self, connection: &str, stream: &str) -> Result<StreamStats, StoreError> {
-        self.read(|r| {
+        self.read_durable(|r| {
             let table = r.table(RECORD_STREAMS)?;
             Ok(stats_of(load_stream(&table, connection, stream)?))
         })
@@ -445,7 +445,7 @@ impl Store {
 
     /// Every stream `connection` has stored records for, with its counters.
     pub fn streams(&self, connection: &str) -> Result<Vec<(String, StreamStats)>, StoreError> {
-        self.read(|r| {
+        self.read_durable(|r| {
             let table = r.table(RECORD_STREAMS)?;
             let upper = successor(connection);
             let mut out = Vec::new();

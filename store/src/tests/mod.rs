@@ -1,5 +1,6 @@
 //! Tests of the store against real redb files in temporary directories.
 
+mod commits;
 mod entities;
 mod keys;
 mod migrate;
